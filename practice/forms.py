@@ -1,0 +1,49 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from practice.models import User
+from practice.roles import Role
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        # One message for every failure: no hint whether the account exists.
+        "invalid_login": "That username and password did not match. Please try again.",
+        "inactive": "That username and password did not match. Please try again.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.COUNSELOR, Role.SUPERVISOR, Role.PRACTICE_ADMIN)]
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+\Z",
+        max_length=150,
+        help_text="Letters, digits and . @ + - _ only. Used to sign in.",
+    )
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="A link to choose a password is sent here.")
+    role = forms.ChoiceField(choices=STAFF_ROLE_CHOICES)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken.")
+        return username

@@ -1,0 +1,44 @@
+from base64 import b32encode
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.context import operator_context
+from practice.demo import DEMO_PASSWORD, DEMO_STAFF, require_debug
+from practice.models import User
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) a fictional demo practice. Development only (DJANGO_DEBUG=1). Idempotent."
+
+    def handle(self, *args, **options):
+        require_debug("seed_demo")
+        with operator_context("seed_demo"), transaction.atomic():
+            staff = [self._staff(*row) for row in DEMO_STAFF]
+        self._print_sign_in(staff)
+
+    def _staff(self, username, first, last, role):
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "role": role, "email": f"{username}@demo.invalid"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+        return user, b32encode(device.bin_key).decode()
+
+    def _print_sign_in(self, staff):
+        out = self.stdout
+        out.write("")
+        out.write(self.style.SUCCESS("Demo practice ready (fictional people only)."))
+        out.write("Sign in at http://127.0.0.1:8000/accounts/login/")
+        out.write(f"Every demo account's password: {DEMO_PASSWORD}")
+        out.write("Staff use two-factor. Current code:  .venv/bin/python manage.py totp_code USERNAME")
+        out.write("(or add the secret below to an authenticator app)")
+        for user, secret in staff:
+            out.write(f"  {user.username:<20} {user.get_role_display():<20} TOTP secret {secret}")
+        out.write("")

@@ -1,0 +1,120 @@
+"""Request-wide security middleware: request context for the audit log, session
+lifetimes, the two-factor requirement for staff, and no-store caching."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import resolve, reverse
+from django.urls.exceptions import Resolver404
+
+from audit import context as audit_context
+
+SESSION_LOGIN_AT = "practice_login_at"
+SESSION_LAST_SEEN = "practice_last_seen"
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoed as X-Request-ID) and records where it came
+    from, for audit events written while it runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        ctx = audit_context.RequestContext(
+            request_id=audit_context.new_request_id(),
+            ip=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+        request.request_id = ctx.request_id
+        token = audit_context.set_current(ctx)
+        try:
+            response = self.get_response(request)
+        finally:
+            audit_context.reset(token)
+        response["X-Request-ID"] = ctx.request_id
+        return response
+
+
+def session_expiry_reason(session, now: float) -> str | None:
+    """Why this authenticated session must end now, or None."""
+    login_at = session.get(SESSION_LOGIN_AT)
+    last_seen = session.get(SESSION_LAST_SEEN)
+    if login_at is None or last_seen is None:
+        return "missing"
+    if now - login_at > settings.SESSION_ABSOLUTE_LIFETIME:
+        return "absolute"
+    if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+        return "idle"
+    return None
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session after SESSION_IDLE_TIMEOUT seconds without a request, or
+    SESSION_ABSOLUTE_LIFETIME seconds after sign-in, whichever comes first."""
+
+    # Requests that must not count as activity (the page's own timer polls).
+    PASSIVE_HEADER = "HTTP_X_SESSION_PASSIVE"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            reason = session_expiry_reason(request.session, now)
+            if reason:
+                from practice import services
+
+                services.session_expired(user=request.user, reason=reason)
+                logout(request)
+                messages.info(request, "You were signed out after a period of inactivity.")
+                return redirect(settings.LOGIN_URL)
+            if not request.META.get(self.PASSIVE_HEADER):
+                request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+# URL names a staff member may reach before verifying a second factor.
+TWO_FACTOR_EXEMPT = frozenset({"two_factor_verify", "two_factor_setup", "logout", "keepalive", "session_status"})
+
+
+class StaffTwoFactorMiddleware:
+    """No staff page without a verified second factor. Staff who have not enrolled are
+    sent to enrollment; staff who have are sent to verification."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_practice_staff and not user.is_verified():
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in TWO_FACTOR_EXEMPT:
+                from practice.selectors import has_confirmed_totp
+
+                target = "two_factor_verify" if has_confirmed_totp(user) else "two_factor_setup"
+                return redirect(reverse(target))
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing the application renders may be kept by a browser or proxy cache: a
+    shared computer's back button must not show a client's chart."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store, max-age=0"
+        response["Pragma"] = "no-cache"
+        return response

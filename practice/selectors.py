@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from practice.models import User
+from practice.roles import STAFF_ROLES
+
+
+def has_confirmed_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def unused_recovery_code_count(user: User) -> int:
+    device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    return device.token_set.count() if device else 0
+
+
+def staff_list() -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES).order_by("-is_active", "last_name", "first_name")

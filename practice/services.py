@@ -1,0 +1,235 @@
+"""Account, sign-in and two-factor use cases. Each writes its audit event in the same
+transaction as its change (audit.record raises if it cannot write, and the change is
+rolled back)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login as django_login
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+import audit
+from audit.models import Outcome
+from practice.exceptions import PermissionDenied
+from practice.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
+from practice.models import User
+from practice.roles import STAFF_ROLES
+
+
+# --- Sign-in ----------------------------------------------------------------------------
+def sign_in(*, request: HttpRequest, user: User) -> None:
+    """Start a session. django.contrib.auth.login cycles the session key (no fixation)."""
+    with transaction.atomic():
+        audit.record(action="auth.login", actor=user, object_type="user", object_id=user.pk)
+        django_login(request, user)
+        now = timezone.now().timestamp()
+        request.session[SESSION_LOGIN_AT] = now
+        request.session[SESSION_LAST_SEEN] = now
+
+
+def sign_in_failed(*, username: str) -> None:
+    """A wrong password or unknown account. The attempted name is kept only when it is
+    a real account: people type passwords into the username box."""
+    user = User.objects.filter(username=username).first() if username else None
+    audit.record(
+        action="auth.login_failed",
+        outcome=Outcome.DENIED,
+        object_type="user",
+        object_id=user.pk if user else "",
+        reason="" if user else "unknown username",
+    )
+
+
+def locked_out(*, username: str) -> None:
+    user = User.objects.filter(username=username).first() if username else None
+    audit.record(
+        action="auth.lockout",
+        outcome=Outcome.DENIED,
+        object_type="user",
+        object_id=user.pk if user else "",
+        reason="too many failed sign-ins",
+    )
+
+
+def sign_out(*, request: HttpRequest) -> None:
+    from django.contrib.auth import logout
+
+    user = request.user
+    with transaction.atomic():
+        if user.is_authenticated:
+            audit.record(action="auth.logout", actor=user, object_type="user", object_id=user.pk)
+        logout(request)
+
+
+def session_expired(*, user: User, reason: str) -> None:
+    audit.record(action="auth.session_expired", actor=user, object_type="user", object_id=user.pk, reason=reason)
+
+
+# --- Two-factor -------------------------------------------------------------------------
+def totp_enrollment_device(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator being enrolled, created on first call. Refused when
+    the user already has a confirmed one: replacing it is an admin reset."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise PermissionDenied("two-factor is already set up")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def totp_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] | None:
+    """Confirm enrollment with a first code. Returns the new recovery codes (shown
+    once), or None when the code is wrong."""
+    device = totp_enrollment_device(user=user)
+    with transaction.atomic():
+        if not device.verify_token(token):
+            audit.record(action="auth.2fa_enroll", actor=user, outcome=Outcome.DENIED, reason="wrong code")
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        StaticDevice.objects.filter(user=user).delete()
+        static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+        audit.record(action="auth.2fa_enroll", actor=user, object_type="user", object_id=user.pk)
+        _mark_verified(request, device)
+    return codes
+
+
+def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> bool:
+    """Check a code from the authenticator app, or a one-time recovery code."""
+    token = token.strip().replace(" ", "")
+    with transaction.atomic():
+        device = None
+        candidates = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True))
+        candidates += list(StaticDevice.objects.select_for_update().filter(user=user, confirmed=True))
+        for candidate in candidates:
+            allowed, _ = candidate.verify_is_allowed()
+            if allowed and candidate.verify_token(token):
+                device = candidate
+                break
+        if device is None:
+            audit.record(action="auth.2fa_verify", actor=user, outcome=Outcome.DENIED, reason="wrong code")
+            return False
+        used_recovery = isinstance(device, StaticDevice)
+        audit.record(
+            action="auth.2fa_verify",
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            reason="recovery code used" if used_recovery else "",
+        )
+        _mark_verified(request, device)
+    return True
+
+
+def _mark_verified(request: HttpRequest, device) -> None:
+    # A new session key at the moment the session gains its second factor.
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
+def regenerate_recovery_codes(*, user: User) -> list[str]:
+    if not user.is_verified():
+        raise PermissionDenied("verify two-factor first")
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+        audit.record(action="auth.recovery_codes_regenerated", actor=user, object_type="user", object_id=user.pk)
+    return codes
+
+
+def password_changed(*, user: User) -> None:
+    audit.record(action="auth.password_change", actor=user, object_type="user", object_id=user.pk)
+
+
+def password_reset_completed(*, user: User) -> None:
+    audit.record(action="auth.password_reset", actor=user, object_type="user", object_id=user.pk)
+
+
+# --- Staff accounts (practice admins) -----------------------------------------------------
+def require_practice_admin(actor: User, action: str) -> None:
+    if not (actor.is_authenticated and actor.is_practice_admin and actor.is_active):
+        audit.record(action=action, actor=actor, outcome=Outcome.DENIED, reason="not a practice admin")
+        raise PermissionDenied("Only practice admins manage staff accounts.")
+
+
+def staff_create(
+    *,
+    actor: User,
+    request: HttpRequest,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+) -> User:
+    """Create a staff account with no usable password and email its owner a link to
+    choose one. There are no shared or admin-chosen passwords."""
+    require_practice_admin(actor, "staff.create")
+    if role not in STAFF_ROLES:
+        raise ValueError("staff accounts are counselors, supervisors or practice admins")
+    with transaction.atomic():
+        user = User(username=username, first_name=first_name, last_name=last_name, email=email, role=role)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        audit.record(action="staff.create", actor=actor, object_type="user", object_id=user.pk, reason=f"role={role}")
+    _send_set_password_email(request=request, user=user)
+    return user
+
+
+def _send_set_password_email(*, request: HttpRequest, user: User) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    context = {
+        "user": user,
+        "practice_name": settings.PRACTICE_NAME,
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = render_to_string("registration/account_created_subject.txt", context).strip()
+    body = render_to_string("registration/account_created_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def staff_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Deactivate (or reactivate) an account. Deactivation ends every session of the
+    user at once and keeps everything they did: nothing is deleted."""
+    action = "staff.reactivate" if active else "staff.deactivate"
+    require_practice_admin(actor, action)
+    if user.pk == actor.pk and not active:
+        raise PermissionDenied("You cannot deactivate your own account.")
+    with transaction.atomic():
+        user.is_active = active
+        user.deactivated_at = None if active else timezone.now()
+        user.save(update_fields=["is_active", "deactivated_at"])
+        ended = 0 if active else end_sessions(user)
+        audit.record(
+            action=action, actor=actor, object_type="user", object_id=user.pk, reason=f"sessions ended={ended}"
+        )
+    return user
+
+
+def end_sessions(user: User) -> int:
+    """Delete every stored session that belongs to user. Returns how many."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended

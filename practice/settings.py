@@ -1,0 +1,301 @@
+"""Settings for the practice records system, read from the environment.
+
+Every value can be set with an environment variable (see the README's configuration
+table). Production (DJANGO_DEBUG=0, the default) refuses to start without its
+secrets; a development run (DJANGO_DEBUG=1) creates its own keys on first start in
+data/local-secrets.json and says so. Variables in the environment always win.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from practice.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DJANGO_DATA_DIR") or BASE_DIR / "data")
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# --- Secrets -----------------------------------------------------------------------------
+SECRET_KEY = env_secret("SECRET_KEY")
+_field_keys_raw = env_secret("FIELD_ENCRYPTION_KEY")
+AUDIT_ANCHOR_KEY = env_secret("AUDIT_ANCHOR_KEY")
+
+if DEBUG and not (SECRET_KEY and _field_keys_raw and AUDIT_ANCHOR_KEY):
+    # Development only: keep generated keys in a git-ignored file so that data written
+    # in one run still decrypts in the next.
+    _local = DATA_DIR / "local-secrets.json"
+    _stored: dict[str, str] = {}
+    if _local.exists():
+        _stored = json.loads(_local.read_text())
+    _changed = False
+    for _name, _make in (
+        ("SECRET_KEY", lambda: secrets.token_urlsafe(50)),
+        ("FIELD_ENCRYPTION_KEY", lambda: Fernet.generate_key().decode()),
+        ("AUDIT_ANCHOR_KEY", lambda: secrets.token_urlsafe(32)),
+    ):
+        if _name not in _stored:
+            _stored[_name] = _make()
+            _changed = True
+    if _changed:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        _local.touch(mode=0o600)
+        _local.write_text(json.dumps(_stored, indent=2))
+        print(f"Development keys written to {_local} (DJANGO_DEBUG=1 only).", file=sys.stderr)
+    SECRET_KEY = SECRET_KEY or _stored["SECRET_KEY"]
+    _field_keys_raw = _field_keys_raw or _stored["FIELD_ENCRYPTION_KEY"]
+    AUDIT_ANCHOR_KEY = AUDIT_ANCHOR_KEY or _stored["AUDIT_ANCHOR_KEY"]
+
+_missing = [
+    name
+    for name, value in (
+        ("SECRET_KEY", SECRET_KEY),
+        ("FIELD_ENCRYPTION_KEY", _field_keys_raw),
+    )
+    if not value
+]
+if _missing:
+    raise ImproperlyConfigured(
+        "Refusing to start: " + ", ".join(_missing) + " must be set (or NAME_FILE) when DJANGO_DEBUG=0"
+    )
+
+# One Fernet key, or several separated by commas, newest first. The newest encrypts;
+# all of them decrypt (rotation: see `manage.py rotate_encryption_key`).
+FIELD_ENCRYPTION_KEY = [k.strip() for k in _field_keys_raw.split(",") if k.strip()]
+for _key in FIELD_ENCRYPTION_KEY:
+    try:
+        Fernet(_key)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
+
+# --- Hosts, apps, middleware -------------------------------------------------------------
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+PRACTICE_NAME = env_str("PRACTICE_NAME", "Riverside Counseling")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "guardian",
+    "practice",
+    "audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "practice.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "practice.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "practice.middleware.StaffTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "practice.middleware.NoStoreMiddleware",
+    # AxesMiddleware last: it turns a lockout flagged during authentication into the
+    # lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "practice.urls"
+WSGI_APPLICATION = "practice.wsgi.application"
+ASGI_APPLICATION = "practice.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "practice.context_processors.practice",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'practice.sqlite3'}"
+if DATABASE_URL.startswith("sqlite"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the audit log and the session table be written while pages read.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and authentication ---------------------------------------------------------
+AUTH_USER_MODEL = "practice.User"
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses locked-out credentials before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # Guardian answers object-level questions only; nothing grants global access.
+    "guardian.backends.ObjectPermissionBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object, anonymous users get nothing
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 60 * 60 * 24, minimum=300)
+
+# Brute force: lock by username and, separately, by IP address.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "practice.views.lockout"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Two-factor (django-otp): required for every staff role.
+OTP_TOTP_ISSUER = PRACTICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+RECOVERY_CODE_COUNT = 10
+
+# --- Sessions ----------------------------------------------------------------------------
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 15, minimum=1) * 60
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
+SESSION_IDLE_WARNING = min(60, SESSION_IDLE_TIMEOUT // 2)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "practice_session"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Headers and transport ---------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Static files ------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Development serves straight from the app folders (no collectstatic step); production
+# serves the collected, hashed and compressed copies.
+_static_root = env_str("STATIC_ROOT")
+STATIC_ROOT = Path(_static_root) if _static_root else (None if DEBUG else BASE_DIR / "staticfiles")
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Email -------------------------------------------------------------------------------
+_email_backend = env_str("EMAIL_BACKEND", "console")
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}.get(_email_backend or "")
+if EMAIL_BACKEND is None:
+    raise ImproperlyConfigured(f"EMAIL_BACKEND must be console, file or smtp; got {_email_backend!r}")
+EMAIL_FILE_PATH = str(env_str("EMAIL_FILE_PATH") or DATA_DIR / "mail")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "records@practice.invalid")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Audit -------------------------------------------------------------------------------
+AUDIT_OFFICE_HOURS = (env_int("AUDIT_OFFICE_HOURS_START", 7), env_int("AUDIT_OFFICE_HOURS_END", 20))
+
+# --- Locale ------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: never log request bodies or clinical text ----------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+ADMINS: list[tuple[str, str]] = []

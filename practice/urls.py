@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.urls import path, reverse_lazy
+from django_otp.admin import OTPAdminSite
+
+from practice import views
+
+# The Django admin, for superusers only, behind a verified second factor. It shows
+# accounts, never clinical content.
+admin.site.__class__ = OTPAdminSite
+# One sign-in page for everyone: the admin's own login form would be a second door.
+admin.site.login = login_not_required(lambda request, extra_context=None: redirect_to_login(request.get_full_path()))
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    # Sign-in
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("accounts/2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/2fa/recovery-codes/", views.recovery_codes_regenerate, name="two_factor_recovery_codes"),
+    path("accounts/session/keepalive/", views.keepalive, name="keepalive"),
+    path("accounts/session/status/", views.session_status, name="session_status"),
+    path("accounts/password/change/", views.PasswordChange.as_view(), name="password_change"),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        name="password_reset",
+    ),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # Practice admin: staff accounts
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/new/", views.staff_create, name="staff_create"),
+    path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from practice import selectors, services
+from practice.exceptions import PermissionDenied
+from practice.forms import SignInForm, StaffCreateForm, TokenForm
+from practice.middleware import SESSION_LAST_SEEN, session_expiry_reason
+from practice.models import User
+
+
+# --- Public ------------------------------------------------------------------------------
+@login_not_required
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        services.sign_in(request=self.request, user=form.get_user())
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        # A locked-out attempt is recorded once, as a lockout, by `lockout` below.
+        if not getattr(self.request, "axes_locked_out", False):
+            services.sign_in_failed(username=form.data.get("username", "")[:150])
+        return super().form_invalid(form)
+
+
+def lockout(request, original_response=None, credentials=None):
+    """django-axes calls this for every attempt while an account or address is locked.
+    The page is the same whether or not the account exists."""
+    username = (credentials or {}).get("username", "") or request.POST.get("username", "")
+    services.locked_out(username=username[:150])
+    return TemplateResponse(
+        request,
+        "registration/lockout.html",
+        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    ).render()
+
+
+@login_not_required
+@require_POST
+def sign_out(request):
+    services.sign_out(request=request)
+    messages.info(request, "You are signed out.")
+    return redirect("login")
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_reset_completed(user=form.user)
+        return response
+
+
+# --- Two-factor --------------------------------------------------------------------------
+def two_factor_setup(request):
+    try:
+        device = services.totp_enrollment_device(user=request.user)
+    except PermissionDenied:
+        return redirect("two_factor_verify")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.totp_confirm(request=request, user=request.user, token=form.cleaned_data["token"])
+        if codes is not None:
+            return render(request, "two_factor/recovery_codes.html", {"codes": codes, "first_time": True})
+        form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")
+    qr_uri = segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#1b1f24", light="#ffffff")
+    secret = device.config_url.split("secret=")[1].split("&")[0]
+    return render(request, "two_factor/setup.html", {"form": form, "qr_uri": qr_uri, "secret": secret})
+
+
+def two_factor_verify(request):
+    if not request.user.is_practice_staff and not selectors.has_confirmed_totp(request.user):
+        return redirect("home")
+    if request.user.is_verified():
+        return redirect("home")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.two_factor_verify(request=request, user=request.user, token=form.cleaned_data["token"]):
+            return redirect(_safe_next(request) or "home")
+        form.add_error("token", "That code did not match. Use the newest code, or one of your recovery codes.")
+    return render(request, "two_factor/verify.html", {"form": form})
+
+
+@require_POST
+def recovery_codes_regenerate(request):
+    codes = services.regenerate_recovery_codes(user=request.user)
+    return render(request, "two_factor/recovery_codes.html", {"codes": codes, "first_time": False})
+
+
+def _safe_next(request) -> str | None:
+    target = request.GET.get("next") or request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
+
+
+# --- Session -----------------------------------------------------------------------------
+@require_POST
+def keepalive(request):
+    """'Stay signed in': the middleware already counted this request as activity."""
+    return JsonResponse({"idle_timeout": settings.SESSION_IDLE_TIMEOUT})
+
+
+@require_GET
+def session_status(request):
+    """Seconds left before the idle timeout. Sent with X-Session-Passive so that
+    asking does not itself count as activity (another tab may have been used)."""
+    import time
+
+    last_seen = request.session.get(SESSION_LAST_SEEN, 0)
+    reason = session_expiry_reason(request.session, time.time())
+    remaining = 0 if reason else max(0, int(settings.SESSION_IDLE_TIMEOUT - (time.time() - last_seen)))
+    return JsonResponse({"remaining": remaining})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=self.request.user)
+        return response
+
+
+# --- Home --------------------------------------------------------------------------------
+def home(request):
+    return render(
+        request,
+        "practice/home.html",
+        {"recovery_codes_left": selectors.unused_recovery_code_count(request.user)},
+    )
+
+
+# --- Staff accounts (practice admins) ----------------------------------------------------
+def staff_list(request):
+    services.require_practice_admin(request.user, "staff.list")
+    return render(request, "practice/staff_list.html", {"staff": selectors.staff_list()})
+
+
+def staff_create(request):
+    services.require_practice_admin(request.user, "staff.create")
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.staff_create(actor=request.user, request=request, **form.cleaned_data)
+        messages.success(request, f"Account created for {user}. A link to choose a password was emailed.")
+        return redirect("staff_list")
+    return render(request, "practice/staff_form.html", {"form": form})
+
+
+@require_POST
+def staff_set_active(request, user_id: int):
+    services.require_practice_admin(request.user, "staff.set_active")
+    user = get_object_or_404(User, pk=user_id, role__in=selectors.STAFF_ROLES)
+    active = request.POST.get("active") == "1"
+    services.staff_set_active(actor=request.user, user=user, active=active)
+    messages.success(request, f"{user} is now {'active' if active else 'deactivated; their sessions ended'}.")
+    return redirect(reverse("staff_list"))

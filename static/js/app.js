@@ -1,0 +1,74 @@
+// The practice's own script. Loaded from 'self' only (strict Content-Security-Policy).
+(function () {
+  "use strict";
+
+  // --- Idle timeout warning --------------------------------------------------------
+  // The server ends a session after data-idle-timeout seconds without a request. A
+  // minute before, show a dialog; "Stay signed in" makes a request that counts as
+  // activity. Before warning, ask the server how long is left: another tab may have
+  // been used meanwhile (that request does not itself count as activity).
+  var body = document.body;
+  var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
+  if (!timeout) return;
+  var warning = parseInt(body.getAttribute("data-idle-warning") || "60", 10);
+  var statusUrl = body.getAttribute("data-status-url");
+  var keepaliveUrl = body.getAttribute("data-keepalive-url");
+  var dialog = document.getElementById("idle-warning");
+  var secondsEl = document.getElementById("idle-seconds");
+  var stay = document.getElementById("idle-stay");
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  var timer = null;
+  var ticker = null;
+  var deadline = 0;
+
+  function schedule(remaining) {
+    clearTimeout(timer);
+    deadline = Date.now() + remaining * 1000;
+    timer = setTimeout(check, Math.max(0, (remaining - warning) * 1000));
+  }
+
+  function check() {
+    fetch(statusUrl, { headers: { "X-Session-Passive": "1" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { remaining: 0 }; })
+      .then(function (data) {
+        if (data.remaining > warning + 5) { schedule(data.remaining); return; }
+        deadline = Date.now() + data.remaining * 1000;
+        show();
+      })
+      .catch(function () { deadline = Date.now() + warning * 1000; show(); });
+  }
+
+  function show() {
+    dialog.hidden = false;
+    stay.focus();
+    clearInterval(ticker);
+    ticker = setInterval(function () {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      secondsEl.textContent = String(left);
+      if (left <= 0) {
+        clearInterval(ticker);
+        // The server has ended the session; reloading shows the sign-in page.
+        window.location.reload();
+      }
+    }, 1000);
+  }
+
+  stay.addEventListener("click", function () {
+    fetch(keepaliveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf ? csrf.value : "" }
+    }).then(function (r) {
+      if (!r.ok) { window.location.reload(); return; }
+      dialog.hidden = true;
+      clearInterval(ticker);
+      schedule(timeout);
+    });
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !dialog.hidden) { stay.click(); }
+  });
+
+  schedule(timeout);
+})();
