@@ -1,10 +1,8 @@
 """Test-suite configuration shared by every app's tests.
 
-Settings: tests/settings.py (keys made for this run). DATABASE_URL chooses the database (SQLite in memory by default; CI runs it on
-PostgreSQL too).
+Settings: tests/settings.py (keys made for this run). DATABASE_URL chooses the
+database (SQLite in memory by default; CI runs the suite on PostgreSQL too).
 """
-
-import pytest
 
 
 def pytest_configure(config):

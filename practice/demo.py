@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 
 from practice.roles import Role
 
-DEMO_PASSWORD = "quiet-harbor-2026"
+DEMO_PASSWORD = "quiet-harbor-2026"  # noqa: S105 - demo only; seed_demo refuses with DJANGO_DEBUG=0
 
 DEMO_STAFF = [
     # username, first, last, role
