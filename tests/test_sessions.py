@@ -48,9 +48,7 @@ class SessionLifetimeTest(PracticeTestCase):
             status = self.client.get(reverse("session_status"), HTTP_X_SESSION_PASSIVE="1").json()
             self.assertEqual(status["remaining"], 5 * 60)
             traveller.shift(5 * 60 + 1)
-            self.assertRedirects(
-                self.client.get(reverse("home")), reverse("login"), fetch_redirect_response=False
-            )
+            self.assertRedirects(self.client.get(reverse("home")), reverse("login"), fetch_redirect_response=False)
 
     def test_stay_signed_in_restarts_the_idle_clock(self):
         with time_machine.travel(START, tick=False) as traveller:

@@ -1,0 +1,123 @@
+"""The foundation's audit log: hash-chained, gapless, append-only, and fail-closed."""
+
+from unittest import mock
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.urls import reverse
+
+import audit
+from audit.chain import GENESIS_HASH, event_hash
+from audit.models import AuditEvent
+from tests.base import PASSWORD, PracticeTestCase
+
+
+class AuditChainTest(PracticeTestCase):
+    def test_events_are_numbered_without_gaps_and_chained(self):
+        for i in range(5):
+            audit.record(action="test.event", actor=self.alice, object_type="thing", object_id=i)
+        events = list(AuditEvent.objects.order_by("seq"))
+        self.assertEqual([e.seq for e in events], list(range(1, len(events) + 1)))
+        previous = GENESIS_HASH
+        for event in events:
+            self.assertEqual(event.prev_hash, previous)
+            values = {
+                f: getattr(event, f)
+                for f in (
+                    "seq",
+                    "occurred_at",
+                    "actor_id",
+                    "actor_username",
+                    "actor_role",
+                    "action",
+                    "outcome",
+                    "object_type",
+                    "object_id",
+                    "reason",
+                    "ip",
+                    "user_agent",
+                    "request_id",
+                    "prev_hash",
+                )
+            }
+            self.assertEqual(event.hash, event_hash(values))
+            previous = event.hash
+
+    def test_changing_any_hashed_field_changes_the_hash(self):
+        event = audit.record(action="test.event", actor=self.alice)
+        values = {
+            f: getattr(event, f)
+            for f in (
+                "seq",
+                "occurred_at",
+                "actor_id",
+                "actor_username",
+                "actor_role",
+                "action",
+                "outcome",
+                "object_type",
+                "object_id",
+                "reason",
+                "ip",
+                "user_agent",
+                "request_id",
+                "prev_hash",
+            )
+        }
+        for field in ("action", "outcome", "actor_username", "reason"):
+            self.assertNotEqual(event_hash({**values, field: "tampered"}), event.hash, field)
+
+    def test_events_keep_the_request_context(self):
+        self.client.post(
+            reverse("login"),
+            {"username": "claire", "password": PASSWORD},
+            REMOTE_ADDR="192.0.2.10",
+            HTTP_USER_AGENT="TestBrowser/1.0",
+        )
+        event = self.assertOneEvent("auth.login")
+        self.assertEqual((event.ip, event.user_agent, event.actor_role), ("192.0.2.10", "TestBrowser/1.0", "client"))
+        self.assertEqual(len(event.request_id), 32)
+
+    def test_update_and_delete_are_rejected_by_the_database(self):
+        audit.record(action="test.event", actor=self.alice)
+        with self.assertRaises((IntegrityError, DatabaseError)), transaction.atomic():
+            AuditEvent.objects.update(action="changed")
+        with self.assertRaises((IntegrityError, DatabaseError)), transaction.atomic():
+            AuditEvent.objects.all().delete()
+        with self.assertRaises((IntegrityError, DatabaseError)), transaction.atomic(), connection.cursor() as c:
+            c.execute("UPDATE audit_auditevent SET reason = 'x'")
+        self.assertEqual(AuditEvent.objects.get().action, "test.event")
+
+    def test_deleting_a_user_with_history_is_refused(self):
+        from django.db.models import ProtectedError
+
+        audit.record(action="test.event", actor=self.bob)
+        with self.assertRaises(ProtectedError):
+            self.bob.delete()
+
+
+class AuditFailClosedTest(PracticeTestCase):
+    def test_sign_in_fails_when_its_audit_event_cannot_be_written(self):
+        with mock.patch("audit.services.AuditEvent.objects.bulk_create", side_effect=DatabaseError("disk full")):
+            with self.assertRaises(DatabaseError):
+                self.client.post(reverse("login"), {"username": "claire", "password": PASSWORD})
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertEqual(AuditEvent.objects.count(), 0)
+
+    def test_staff_creation_is_rolled_back_when_its_audit_event_cannot_be_written(self):
+        from practice.models import User
+        from tests.base import sign_in
+
+        sign_in(self.client, self.avery)
+        with mock.patch("audit.services.AuditEvent.objects.bulk_create", side_effect=DatabaseError("disk full")):
+            with self.assertRaises(DatabaseError):
+                self.client.post(
+                    reverse("staff_create"),
+                    {
+                        "username": "ghost",
+                        "first_name": "G",
+                        "last_name": "H",
+                        "email": "g@example.invalid",
+                        "role": "counselor",
+                    },
+                )
+        self.assertFalse(User.objects.filter(username="ghost").exists())
