@@ -57,13 +57,14 @@ def locked_out(*, username: str) -> None:
     )
 
 
-def sign_out(*, request: HttpRequest) -> None:
+def sign_out(*, request: HttpRequest, reason: str = "") -> None:
+    """End the session. reason="idle" when the page's idle timer signed the user out."""
     from django.contrib.auth import logout
 
     user = request.user
     with transaction.atomic():
         if user.is_authenticated:
-            audit.record(action="auth.logout", actor=user, object_type="user", object_id=user.pk)
+            audit.record(action="auth.logout", actor=user, object_type="user", object_id=user.pk, reason=reason)
         logout(request)
 
 

@@ -61,8 +61,9 @@ def lockout(request, original_response=None, credentials=None):
 @login_not_required
 @require_POST
 def sign_out(request):
-    services.sign_out(request=request)
-    messages.info(request, "You are signed out.")
+    idle = request.POST.get("reason") == "idle"
+    services.sign_out(request=request, reason="idle" if idle else "")
+    messages.info(request, "You were signed out after a period of inactivity." if idle else "You are signed out.")
     return redirect("login")
 
 

@@ -96,10 +96,12 @@ class AuditChainTest(PracticeTestCase):
 
 
 class AuditFailClosedTest(PracticeTestCase):
+    def failing_audit(self):
+        return mock.patch("audit.services.AuditEvent.objects.bulk_create", side_effect=DatabaseError("disk full"))
+
     def test_sign_in_fails_when_its_audit_event_cannot_be_written(self):
-        with mock.patch("audit.services.AuditEvent.objects.bulk_create", side_effect=DatabaseError("disk full")):
-            with self.assertRaises(DatabaseError):
-                self.client.post(reverse("login"), {"username": "claire", "password": PASSWORD})
+        with self.failing_audit(), self.assertRaises(DatabaseError):
+            self.client.post(reverse("login"), {"username": "claire", "password": PASSWORD})
         self.assertNotIn("_auth_user_id", self.client.session)
         self.assertEqual(AuditEvent.objects.count(), 0)
 
@@ -108,16 +110,15 @@ class AuditFailClosedTest(PracticeTestCase):
         from tests.base import sign_in
 
         sign_in(self.client, self.avery)
-        with mock.patch("audit.services.AuditEvent.objects.bulk_create", side_effect=DatabaseError("disk full")):
-            with self.assertRaises(DatabaseError):
-                self.client.post(
-                    reverse("staff_create"),
-                    {
-                        "username": "ghost",
-                        "first_name": "G",
-                        "last_name": "H",
-                        "email": "g@example.invalid",
-                        "role": "counselor",
-                    },
-                )
+        with self.failing_audit(), self.assertRaises(DatabaseError):
+            self.client.post(
+                reverse("staff_create"),
+                {
+                    "username": "ghost",
+                    "first_name": "G",
+                    "last_name": "H",
+                    "email": "g@example.invalid",
+                    "role": "counselor",
+                },
+            )
         self.assertFalse(User.objects.filter(username="ghost").exists())

@@ -13,6 +13,7 @@
   var warning = parseInt(body.getAttribute("data-idle-warning") || "60", 10);
   var statusUrl = body.getAttribute("data-status-url");
   var keepaliveUrl = body.getAttribute("data-keepalive-url");
+  var logoutUrl = body.getAttribute("data-logout-url");
   var dialog = document.getElementById("idle-warning");
   var secondsEl = document.getElementById("idle-seconds");
   var stay = document.getElementById("idle-stay");
@@ -42,15 +43,33 @@
     dialog.hidden = false;
     stay.focus();
     clearInterval(ticker);
-    ticker = setInterval(function () {
+    function tick() {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       secondsEl.textContent = String(left);
       if (left <= 0) {
         clearInterval(ticker);
-        // The server has ended the session; reloading shows the sign-in page.
-        window.location.reload();
+        signOut();
       }
-    }, 1000);
+    }
+    tick();
+    ticker = setInterval(tick, 1000);
+  }
+
+  // Time is up: sign out now rather than leave the page on screen. (The server ends
+  // the session on its own as well; this only makes the screen follow at once.)
+  function signOut() {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = logoutUrl;
+    [["csrfmiddlewaretoken", csrf ? csrf.value : ""], ["reason", "idle"]].forEach(function (pair) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = pair[0];
+      input.value = pair[1];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
   }
 
   stay.addEventListener("click", function () {
