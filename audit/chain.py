@@ -18,6 +18,7 @@ HASHED_FIELDS = (
     "actor_username",
     "actor_role",
     "action",
+    "client_id",
     "outcome",
     "object_type",
     "object_id",
@@ -36,7 +37,7 @@ def _normalise(name: str, value):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if value is None:
         return None
-    if name in ("seq", "actor_id"):
+    if name in ("seq", "actor_id", "client_id"):
         return int(value)
     return str(value)
 

@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=20, blank=True)
     action = models.CharField(max_length=64)
+    client = models.ForeignKey("records.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -44,6 +45,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["actor", "-seq"], name="audit_actor_seq"),
             models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+            models.Index(fields=["client", "-seq"], name="audit_client_seq"),
         ]
 
     def __str__(self) -> str:

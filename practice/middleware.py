@@ -118,3 +118,42 @@ class NoStoreMiddleware:
         response["Cache-Control"] = "no-store, max-age=0"
         response["Pragma"] = "no-cache"
         return response
+
+
+class DecryptionFailureMiddleware:
+    """A value that cannot be decrypted (wrong key, damaged data) ends the request with
+    a page that shows nothing from the record: never ciphertext, never a guess. The
+    failure is logged without the value and written to the audit log as an error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from records.fields import DecryptionError
+
+        if not isinstance(exception, DecryptionError):
+            return None
+        import logging
+
+        from django.template.response import TemplateResponse
+
+        import audit
+        from audit.models import Outcome
+
+        logging.getLogger("records.encryption").error(
+            "decryption failed on %s (request %s): %s", request.path, getattr(request, "request_id", ""), exception
+        )
+        audit.record(
+            action="record.decrypt_failed",
+            actor=request.user,
+            outcome=Outcome.ERROR,
+            object_type="request",
+            object_id=request.path[:64],
+            reason=str(exception)[:200],
+        )
+        return TemplateResponse(
+            request, "records/decryption_error.html", {"request_id": getattr(request, "request_id", "")}, status=500
+        )

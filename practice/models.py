@@ -14,6 +14,12 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices)
     # Set by a deactivation so the admin pages can say when and why access ended.
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Clinical supervision: a counselor's supervisor reads their clients' charts, and
+    # co-signs their notes while they are pre-licensed.
+    supervisor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
+    )
+    is_pre_licensed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "guardian",
     "practice",
     "audit",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "practice.middleware.StaffTwoFactorMiddleware",
+    "practice.middleware.DecryptionFailureMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "practice.middleware.NoStoreMiddleware",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 from django_otp.admin import OTPAdminSite
 
 from practice import views
@@ -50,5 +50,6 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
+    path("", include("records.urls")),
     path("django-admin/", admin.site.urls),
 ]

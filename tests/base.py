@@ -25,6 +25,14 @@ from practice.roles import Role
 PASSWORD = "correct-horse-battery-9"
 
 
+def strip_csrf(html: bytes | str) -> str:
+    """Page text without the per-response CSRF token, for comparing two responses."""
+    import re
+
+    text = html.decode() if isinstance(html, bytes) else html
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+
+
 def make_user(username: str, role: str, *, totp: bool = True, **extra) -> User:
     user = User.objects.create_user(
         username=username,

@@ -6,11 +6,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import Outcome
-from tests.base import PASSWORD, PracticeTestCase, current_code
-
-
-def _strip_csrf(html: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+from tests.base import PASSWORD, PracticeTestCase, current_code, strip_csrf
 
 
 class SignInTest(PracticeTestCase):
@@ -53,8 +49,8 @@ class SignInTest(PracticeTestCase):
         unknown = self.client.post(reverse("login"), {"username": "nobody", "password": "wrong-password"})
         self.assertEqual(known.status_code, unknown.status_code)
         self.assertEqual(
-            _strip_csrf(known.content.decode()).replace("alice", "NAME"),
-            _strip_csrf(unknown.content.decode()).replace("nobody", "NAME"),
+            strip_csrf(known.content.decode()).replace("alice", "NAME"),
+            strip_csrf(unknown.content.decode()).replace("nobody", "NAME"),
         )
 
     def test_deactivated_account_gets_the_same_response_as_a_wrong_password(self):
@@ -63,8 +59,8 @@ class SignInTest(PracticeTestCase):
         inactive = self.client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
         wrong = self.client.post(reverse("login"), {"username": "alice", "password": "wrong-password"})
         self.assertEqual(
-            _strip_csrf(inactive.content.decode()).replace("bob", "NAME"),
-            _strip_csrf(wrong.content.decode()).replace("alice", "NAME"),
+            strip_csrf(inactive.content.decode()).replace("bob", "NAME"),
+            strip_csrf(wrong.content.decode()).replace("alice", "NAME"),
         )
 
     def test_sign_out_clears_the_session_and_is_audited(self):
@@ -121,7 +117,7 @@ class LockoutTest(PracticeTestCase):
         known = self.fail("alice", ip="10.0.1.1")
         unknown = self.fail("nobody", ip="10.0.2.1")
         self.assertEqual(known.status_code, unknown.status_code)
-        self.assertEqual(_strip_csrf(known.content.decode()), _strip_csrf(unknown.content.decode()))
+        self.assertEqual(strip_csrf(known.content.decode()), strip_csrf(unknown.content.decode()))
 
 
 class PasswordResetTest(PracticeTestCase):

@@ -2,6 +2,32 @@
 (function () {
   "use strict";
 
+  // --- Unsaved text ------------------------------------------------------------------
+  // Forms marked data-warn-unsaved ask before the page is left with changes in them.
+  // Typing is activity: while someone writes, tell the server at most once a minute,
+  // so a long note is not lost to the idle timeout.
+  var keepaliveUrl = document.body.getAttribute("data-keepalive-url");
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  var lastPing = Date.now();
+  document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("input", function () {
+      dirty = true;
+      if (keepaliveUrl && Date.now() - lastPing > 60000) {
+        lastPing = Date.now();
+        fetch(keepaliveUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf ? csrf.value : "" } });
+      }
+    });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (e) {
+      if (dirty) { e.preventDefault(); e.returnValue = ""; }
+    });
+  });
+})();
+
+(function () {
+  "use strict";
+
   // --- Idle timeout warning --------------------------------------------------------
   // The server ends a session after data-idle-timeout seconds without a request. A
   // minute before, show a dialog; "Stay signed in" makes a request that counts as

@@ -1,0 +1,101 @@
+from django import forms
+from django.utils import timezone
+
+from practice.models import User
+from practice.roles import CLINICAL_ROLES
+from records.models import TEMPLATE_SECTIONS, Assignment, NoteTemplate, ServiceType
+
+
+class NoteForm(forms.Form):
+    """A session note with the sections of its template (section_<key> fields)."""
+
+    date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    duration_minutes = forms.IntegerField(min_value=1, max_value=600, initial=50, label="Duration (minutes)")
+    service_type = forms.ChoiceField(choices=ServiceType.choices)
+    template = forms.ChoiceField(choices=NoteTemplate.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, template: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template_key = template
+        self.fields["template"].initial = template
+        for key, label in TEMPLATE_SECTIONS[template]:
+            self.fields[f"section_{key}"] = forms.CharField(
+                label=label, required=False, widget=forms.Textarea(attrs={"rows": 6})
+            )
+
+    def clean_date_of_service(self):
+        value = self.cleaned_data["date_of_service"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of service cannot be in the future.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("template") and data["template"] != self.template_key:
+            raise forms.ValidationError("The note template cannot change while editing.")
+        if not any((data.get(f"section_{k}") or "").strip() for k, _ in TEMPLATE_SECTIONS[self.template_key]):
+            raise forms.ValidationError("Write at least one section before saving.")
+        return data
+
+    def section_fields(self):
+        return [self[f"section_{key}"] for key, _ in TEMPLATE_SECTIONS[self.template_key]]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "date_of_service": data["date_of_service"],
+            "duration_minutes": data["duration_minutes"],
+            "service_type": data["service_type"],
+            "template": self.template_key,
+            "sections": {key: data.get(f"section_{key}", "") for key, _ in TEMPLATE_SECTIONS[self.template_key]},
+        }
+
+    @classmethod
+    def initial_from(cls, note) -> dict:
+        initial = {
+            "date_of_service": note.date_of_service,
+            "duration_minutes": note.duration_minutes,
+            "service_type": note.service_type,
+            "template": note.template,
+        }
+        initial.update({f"section_{k}": v for k, v in note.sections.items()})
+        return initial
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+
+
+class PsychotherapyNoteForm(forms.Form):
+    date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(label="Psychotherapy note", widget=forms.Textarea(attrs={"rows": 10}))
+
+
+class ClientForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    preferred_name = forms.CharField(max_length=150, required=False)
+    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    emergency_contact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    is_minor = forms.BooleanField(required=False, label="Client is a minor")
+    counselor = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=CLINICAL_ROLES, is_active=True).order_by("last_name"),
+        required=False,
+        label="Assigned counselor",
+    )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        return value
+
+
+class AssignForm(forms.Form):
+    counselor = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=CLINICAL_ROLES, is_active=True).order_by("last_name")
+    )
+    kind = forms.ChoiceField(choices=Assignment.Kind.choices)

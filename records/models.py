@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from guardian.models import UserObjectPermissionBase
+
+from records.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
+
+
+class Client(models.Model):
+    """A person in care. Identifying data is encrypted field by field; the record
+    number is not identifying and is what URLs, audit events and exports carry."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISCHARGED = "discharged", "Discharged"
+
+    record_number = models.CharField(max_length=12, unique=True)
+    first_name = EncryptedCharField(max_length=150)
+    last_name = EncryptedCharField(max_length=150)
+    preferred_name = EncryptedCharField(max_length=150, blank=True)
+    date_of_birth = EncryptedDateField()
+    email = EncryptedEmailField(blank=True)
+    phone = EncryptedCharField(max_length=40, blank=True)
+    address = EncryptedTextField(blank=True)
+    emergency_contact = EncryptedTextField(blank=True)
+    is_minor = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # Plain dates: the retention period counts from the last date of service.
+    last_service_date = models.DateField(null=True, blank=True)
+    discharged_on = models.DateField(null=True, blank=True)
+    # The client's portal account, once invited (the consent issue).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="client_record"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [
+            ("view_chart", "Read the client's chart and session notes"),
+            ("write_notes", "Write session notes for the client"),
+        ]
+        default_permissions = ()
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="active", discharged_on__isnull=True) | Q(status="discharged"),
+                name="client_discharge_date_only_when_discharged",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.record_number
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}"
+
+
+class ClientUserObjectPermission(UserObjectPermissionBase):
+    """guardian's direct foreign-key permission table for clients (no generic FK)."""
+
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+
+class Assignment(models.Model):
+    """Who cares for a client. History is kept: ending an assignment sets ended_at.
+    Permissions (ClientUserObjectPermission) follow the active rows exactly
+    (records.permissions.sync_client)."""
+
+    class Kind(models.TextChoices):
+        PRIMARY = "primary", "Assigned counselor"
+        CO_THERAPIST = "co_therapist", "Co-therapist"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="assignments")
+    counselor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(kind="primary", ended_at__isnull=True), name="one_active_primary"
+            ),
+            models.UniqueConstraint(
+                fields=["client", "counselor"], condition=Q(ended_at__isnull=True), name="one_active_per_counselor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counselor} → {self.client} ({self.kind})"
+
+
+class NoteTemplate(models.TextChoices):
+    SOAP = "soap", "SOAP"
+    DAP = "dap", "DAP"
+    BIRP = "birp", "BIRP"
+    FREE = "free", "Free-form"
+
+
+TEMPLATE_SECTIONS: dict[str, list[tuple[str, str]]] = {
+    NoteTemplate.SOAP: [
+        ("subjective", "Subjective"),
+        ("objective", "Objective"),
+        ("assessment", "Assessment"),
+        ("plan", "Plan"),
+    ],
+    NoteTemplate.DAP: [("data", "Data"), ("assessment", "Assessment"), ("plan", "Plan")],
+    NoteTemplate.BIRP: [
+        ("behavior", "Behavior"),
+        ("intervention", "Intervention"),
+        ("response", "Response"),
+        ("plan", "Plan"),
+    ],
+    NoteTemplate.FREE: [("note", "Note")],
+}
+
+
+class ServiceType(models.TextChoices):
+    INTAKE = "intake", "Intake assessment"
+    INDIVIDUAL = "individual", "Individual therapy"
+    COUPLES = "couples", "Couples therapy"
+    FAMILY = "family", "Family therapy"
+    GROUP = "group", "Group therapy"
+    CRISIS = "crisis", "Crisis intervention"
+    TELEHEALTH = "telehealth", "Telehealth session"
+
+
+class SessionNote(models.Model):
+    """A progress note. Draft until signed; signing locks it for good (corrections are
+    signed addenda). All clinical text is in `content`, encrypted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes")
+    date_of_service = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    service_type = models.CharField(max_length=12, choices=ServiceType.choices)
+    template = models.CharField(max_length=4, choices=NoteTemplate.choices)
+    # JSON object {section key: text}, encrypted as one value.
+    content = EncryptedTextField()
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.DRAFT)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    # Pre-licensed authors need their supervisor's co-signature.
+    needs_cosign = models.BooleanField(default=False)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date_of_service", "-id"]
+        indexes = [models.Index(fields=["client", "-date_of_service"], name="note_client_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", signed_at__isnull=True)
+                | Q(status="signed", signed_at__isnull=False, signed_by__isnull=False, content_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="note_signed_fields_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(cosigned_at__isnull=True) | Q(status="signed", needs_cosign=True),
+                name="note_cosign_only_after_signing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} ({self.get_status_display()})"
+
+    @property
+    def sections(self) -> dict[str, str]:
+        return json.loads(self.content) if self.content else {}
+
+    def labelled_sections(self) -> list[tuple[str, str]]:
+        values = self.sections
+        return [(label, values.get(key, "")) for key, label in TEMPLATE_SECTIONS[self.template]]
+
+    def canonical_bytes(self) -> bytes:
+        """What a signature covers: everything clinical about the note."""
+        return json.dumps(
+            {
+                "client": self.client.record_number,
+                "author_id": self.author_id,
+                "date_of_service": self.date_of_service.isoformat(),
+                "duration_minutes": self.duration_minutes,
+                "service_type": self.service_type,
+                "template": self.template,
+                "sections": self.sections,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+    def compute_sha256(self) -> str:
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    @property
+    def awaiting_cosign(self) -> bool:
+        return self.is_signed and self.needs_cosign and self.cosigned_at is None
+
+
+class Addendum(models.Model):
+    """A signed correction or addition to a signed note. Written once, never edited."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField()
+    signed_at = models.DateTimeField()
+    content_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.pk} to note {self.note_id}"
+
+
+class PsychotherapyNote(models.Model):
+    """HIPAA's separate category: the counselor's own process notes. Readable only by
+    their author; never in the portal, exports or disclosures without a
+    psychotherapy-notes authorization."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    date_of_service = models.DateField()
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date_of_service", "-id"]
+
+    def __str__(self) -> str:
+        return f"Psychotherapy note {self.pk}"

@@ -1,0 +1,361 @@
+"""Client-record use cases. Each follows the one access path:
+
+    1. access  (records.selectors: guardian permission folded into the query)
+    2. audit   (audit.record, in the same transaction as the work)
+    3. work
+
+A refused access is recorded (outcome=denied) outside any transaction that rolls back,
+then raised as NotFound: "missing" and "not yours" look the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from audit.models import Outcome
+from practice.exceptions import NotFound, PermissionDenied
+from practice.models import User
+from practice.roles import CLINICAL_ROLES, Role
+from records import selectors
+from records.models import TEMPLATE_SECTIONS, Addendum, Assignment, Client, PsychotherapyNote, SessionNote
+from records.permissions import VIEW_CHART, WRITE_NOTES, sync_client
+
+
+class NoteLocked(PermissionDenied):
+    """A signed note is never edited; corrections are addenda."""
+
+
+def _deny(action: str, actor: User, *, object_type: str, object_id, reason: str, client=None, not_found=True):
+    audit.record(
+        action=action,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        client=client,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+    )
+    raise (NotFound if not_found else PermissionDenied)(reason)
+
+
+def require_admin(actor: User, action: str) -> None:
+    if not (actor.is_authenticated and actor.is_practice_admin):
+        _deny(action, actor, object_type="client", object_id="", reason="not a practice admin", not_found=False)
+
+
+# --- Practice admin: clients and assignments ---------------------------------------------
+def _next_record_number() -> str:
+    last = Client.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return f"C-{last + 1:06d}"
+
+
+def client_create(*, actor: User, counselor: User | None = None, **fields) -> Client:
+    """Register a client. Identifying fields are encrypted by their model fields."""
+    require_admin(actor, "client.create")
+    with transaction.atomic():
+        client = Client(record_number=_next_record_number(), **fields)
+        client.full_clean()
+        client.save()
+        audit.record(action="client.create", actor=actor, client=client, object_type="client", object_id=client.pk)
+        if counselor is not None:
+            _assign(actor=actor, client=client, counselor=counselor, kind=Assignment.Kind.PRIMARY)
+    return client
+
+
+def client_list_for_admin(*, actor: User):
+    require_admin(actor, "client.list")
+    audit.record(action="client.list", actor=actor, object_type="client")
+    return selectors.clients_for_admin()
+
+
+def client_for_admin(*, actor: User, record_number: str) -> Client:
+    require_admin(actor, "assignment.view")
+    client = Client.objects.filter(record_number=record_number).first()
+    if client is None:
+        raise NotFound
+    audit.record(action="assignment.view", actor=actor, client=client, object_type="client", object_id=client.pk)
+    return client
+
+
+def _assign(*, actor: User, client: Client, counselor: User, kind: str) -> Assignment:
+    if counselor.role not in CLINICAL_ROLES or not counselor.is_active:
+        raise PermissionDenied("Only active counselors and supervisors can be assigned clients.")
+    now = timezone.now()
+    if kind == Assignment.Kind.PRIMARY:
+        # Reassignment: the old primary counselor's access ends in this transaction.
+        Assignment.objects.filter(client=client, kind=kind, ended_at__isnull=True).update(ended_at=now)
+    Assignment.objects.filter(client=client, counselor=counselor, ended_at__isnull=True).update(ended_at=now)
+    assignment = Assignment.objects.create(client=client, counselor=counselor, kind=kind, assigned_by=actor)
+    granted, revoked = sync_client(client)
+    audit.record(
+        action="assignment.assign",
+        actor=actor,
+        client=client,
+        object_type="user",
+        object_id=counselor.pk,
+        reason=f"kind={kind} granted={granted} revoked={revoked}",
+    )
+    return assignment
+
+
+def assign(*, actor: User, client: Client, counselor: User, kind: str) -> Assignment:
+    """Assign a counselor (primary: replaces the current one) or add a co-therapist."""
+    require_admin(actor, "assignment.assign")
+    with transaction.atomic():
+        return _assign(actor=actor, client=client, counselor=counselor, kind=kind)
+
+
+def unassign(*, actor: User, client: Client, counselor: User) -> None:
+    require_admin(actor, "assignment.unassign")
+    with transaction.atomic():
+        ended = Assignment.objects.filter(client=client, counselor=counselor, ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+        if not ended:
+            raise NotFound
+        granted, revoked = sync_client(client)
+        audit.record(
+            action="assignment.unassign",
+            actor=actor,
+            client=client,
+            object_type="user",
+            object_id=counselor.pk,
+            reason=f"granted={granted} revoked={revoked}",
+        )
+
+
+def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pre_licensed: bool) -> None:
+    """Set a counselor's supervisor; the supervisor's read access follows at once."""
+    require_admin(actor, "supervision.set")
+    if supervisor is not None and (supervisor.role != Role.SUPERVISOR or supervisor.pk == counselor.pk):
+        raise PermissionDenied("A supervisor must be another staff member with the supervisor role.")
+    with transaction.atomic():
+        counselor.supervisor = supervisor
+        counselor.is_pre_licensed = pre_licensed
+        counselor.save(update_fields=["supervisor", "is_pre_licensed"])
+        client_ids = Assignment.objects.filter(counselor=counselor, ended_at__isnull=True).values("client_id")
+        for client in Client.objects.filter(pk__in=client_ids):
+            sync_client(client)
+        audit.record(
+            action="supervision.set",
+            actor=actor,
+            object_type="user",
+            object_id=counselor.pk,
+            reason=f"supervisor={supervisor.pk if supervisor else None} pre_licensed={pre_licensed}",
+        )
+
+
+# --- Counselor and supervisor: reading ---------------------------------------------------
+def caseload_view(*, actor: User):
+    """The user's own clients and their notes awaiting co-signature."""
+    audit.record(action="caseload.view", actor=actor, object_type="caseload")
+    return {
+        "clients": list(selectors.caseload(actor)),
+        "supervised": list(selectors.supervised_clients(actor)) if actor.role == Role.SUPERVISOR else [],
+        "awaiting_cosign": list(selectors.awaiting_cosign_for(actor)),
+    }
+
+
+def chart_view(*, actor: User, record_number: str) -> dict:
+    """Rule: only the client's assigned counselors and their supervisors read the chart."""
+    client = selectors.client_for(actor, record_number, VIEW_CHART)
+    if client is None:
+        _deny("chart.view", actor, object_type="client", object_id=record_number, reason="no access")
+    with transaction.atomic():
+        audit.record(action="chart.view", actor=actor, client=client, object_type="client", object_id=client.pk)
+        notes = list(selectors.chart_notes(client))
+    can_write = selectors.client_for(actor, record_number, WRITE_NOTES) is not None
+    return {
+        "client": client,
+        "notes": notes,
+        "can_write": can_write,
+        "psychotherapy_notes": list(selectors.own_psychotherapy_notes(actor, client)) if can_write else [],
+        "assignments": list(client.assignments.filter(ended_at__isnull=True).select_related("counselor")),
+    }
+
+
+def note_view(*, actor: User, note_id: int, purpose: str = "view") -> SessionNote:
+    """Rule: a note is read by whoever may read its client's chart. purpose: view|print."""
+    action = f"note.{purpose}"
+    note = selectors.note_for(actor, note_id, VIEW_CHART)
+    if note is None:
+        _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+    with transaction.atomic():
+        audit.record(action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk)
+        note.addenda_list = list(note.addenda.select_related("author"))
+    return note
+
+
+# --- Writing notes ----------------------------------------------------------------------
+def client_for_writing(*, actor: User, record_number: str) -> Client:
+    """Rule: only the client's assigned counselors (not supervisors) open a note form."""
+    client = selectors.client_for(actor, record_number, WRITE_NOTES)
+    if client is None:
+        _deny("note.compose", actor, object_type="client", object_id=record_number, reason="no write access")
+    audit.record(action="note.compose", actor=actor, client=client, object_type="client", object_id=client.pk)
+    return client
+
+
+def _clean_sections(template: str, sections: dict[str, str]) -> str:
+    allowed = [key for key, _ in TEMPLATE_SECTIONS[template]]
+    return json.dumps({key: sections.get(key, "") for key in allowed}, ensure_ascii=False)
+
+
+def note_create(
+    *,
+    actor: User,
+    record_number: str,
+    date_of_service: date,
+    duration_minutes: int,
+    service_type: str,
+    template: str,
+    sections: dict[str, str],
+) -> SessionNote:
+    client = selectors.client_for(actor, record_number, WRITE_NOTES)
+    if client is None:
+        _deny("note.create", actor, object_type="client", object_id=record_number, reason="no access")
+    with transaction.atomic():
+        note = SessionNote(
+            client=client,
+            author=actor,
+            date_of_service=date_of_service,
+            duration_minutes=duration_minutes,
+            service_type=service_type,
+            template=template,
+            content=_clean_sections(template, sections),
+        )
+        note.full_clean()
+        note.save()
+        audit.record(action="note.create", actor=actor, client=client, object_type="session_note", object_id=note.pk)
+    return note
+
+
+def _draft_for_author(actor: User, note_id: int, action: str) -> SessionNote:
+    note = selectors.note_for(actor, note_id, WRITE_NOTES)
+    if note is None:
+        _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+    if note.author_id != actor.pk:
+        _deny(action, actor, client=note.client, object_type="session_note", object_id=note_id,
+              reason="only the author changes a draft", not_found=False)
+    if note.is_signed:
+        audit.record(action=action, actor=actor, outcome=Outcome.DENIED, client=note.client,
+                     object_type="session_note", object_id=note.pk, reason="note is signed")
+        raise NoteLocked("This note is signed and cannot be changed. Add an addendum instead.")
+    return note
+
+
+def note_update(
+    *,
+    actor: User,
+    note_id: int,
+    date_of_service: date,
+    duration_minutes: int,
+    service_type: str,
+    template: str,
+    sections: dict[str, str],
+) -> SessionNote:
+    _draft_for_author(actor, note_id, "note.update")
+    with transaction.atomic():
+        # Lock the row and re-check: a sign in another tab must win over this save.
+        note = SessionNote.objects.select_for_update().get(pk=note_id)
+        if note.is_signed:
+            raise NoteLocked("This note was signed meanwhile and cannot be changed.")
+        note.date_of_service = date_of_service
+        note.duration_minutes = duration_minutes
+        note.service_type = service_type
+        note.template = template
+        note.content = _clean_sections(template, sections)
+        note.full_clean()
+        note.save()
+        audit.record(
+            action="note.update", actor=actor, client=note.client, object_type="session_note", object_id=note.pk
+        )
+    return note
+
+
+def note_sign(*, actor: User, note_id: int) -> SessionNote:
+    """Signing locks the note: it stores the signer, the time and a SHA-256 of the
+    canonical content. Pre-licensed authors' notes then wait for co-signature."""
+    _draft_for_author(actor, note_id, "note.sign")
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().select_related("client").get(pk=note_id)
+        if note.is_signed:
+            raise NoteLocked("This note is already signed.")
+        note.status = SessionNote.Status.SIGNED
+        note.signed_by = actor
+        note.signed_at = timezone.now()
+        note.content_sha256 = note.compute_sha256()
+        note.needs_cosign = actor.is_pre_licensed
+        note.save(update_fields=["status", "signed_by", "signed_at", "content_sha256", "needs_cosign", "updated_at"])
+        audit.record(action="note.sign", actor=actor, client=note.client, object_type="session_note",
+                     object_id=note.pk, reason=f"sha256={note.content_sha256}")
+    return note
+
+
+def note_cosign(*, actor: User, note_id: int) -> SessionNote:
+    """Rule: only the author's current supervisor co-signs, once, after signing."""
+    note = selectors.note_for(actor, note_id, VIEW_CHART)
+    if note is None:
+        _deny("note.cosign", actor, object_type="session_note", object_id=note_id, reason="no access")
+    if note.author.supervisor_id != actor.pk or not note.awaiting_cosign:
+        _deny("note.cosign", actor, client=note.client, object_type="session_note", object_id=note_id,
+              reason="not the author's supervisor, or nothing to co-sign", not_found=False)
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().select_related("client").get(pk=note_id)
+        if note.cosigned_at is not None:
+            raise NoteLocked("This note is already co-signed.")
+        note.cosigned_by = actor
+        note.cosigned_at = timezone.now()
+        note.save(update_fields=["cosigned_by", "cosigned_at", "updated_at"])
+        audit.record(action="note.cosign", actor=actor, client=note.client, object_type="session_note",
+                     object_id=note.pk)
+    return note
+
+
+def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
+    """A signed correction to a signed note; the original stays as it was."""
+    note = selectors.note_for(actor, note_id, WRITE_NOTES)
+    if note is None:
+        _deny("addendum.create", actor, object_type="session_note", object_id=note_id, reason="no access")
+    if not note.is_signed:
+        _deny("addendum.create", actor, client=note.client, object_type="session_note", object_id=note_id,
+              reason="drafts are edited, not amended", not_found=False)
+    with transaction.atomic():
+        now = timezone.now()
+        digest = hashlib.sha256(
+            json.dumps([note.pk, note.content_sha256, actor.pk, now.isoformat(), text]).encode("utf-8")
+        ).hexdigest()
+        addendum = Addendum.objects.create(note=note, author=actor, text=text, signed_at=now, content_sha256=digest)
+        audit.record(action="addendum.create", actor=actor, client=note.client, object_type="addendum",
+                     object_id=addendum.pk)
+    return addendum
+
+
+# --- Psychotherapy notes ---------------------------------------------------------------
+def psychotherapy_note_create(*, actor: User, record_number: str, date_of_service: date, text: str):
+    client = selectors.client_for(actor, record_number, WRITE_NOTES)
+    if client is None:
+        _deny("pnote.create", actor, object_type="client", object_id=record_number, reason="no access")
+    with transaction.atomic():
+        note = PsychotherapyNote.objects.create(client=client, author=actor, date_of_service=date_of_service, text=text)
+        audit.record(action="pnote.create", actor=actor, client=client, object_type="psychotherapy_note",
+                     object_id=note.pk)
+    return note
+
+
+def psychotherapy_note_view(*, actor: User, note_id: int) -> PsychotherapyNote:
+    """Rule: readable only by its author (while they care for the client). Not by the
+    supervisor, not by an admin, not by a superuser."""
+    note = selectors.psychotherapy_note_for(actor, note_id)
+    if note is None:
+        _deny("pnote.view", actor, object_type="psychotherapy_note", object_id=note_id, reason="not the author")
+    with transaction.atomic():
+        audit.record(action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note",
+                     object_id=note.pk)
+    return note

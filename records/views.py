@@ -1,0 +1,131 @@
+"""Thin views: validate, call one service, render. Every read of client data is a
+service call that checks access and writes its audit event."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from practice.models import User
+from records import services
+from records.forms import AddendumForm, AssignForm, ClientForm, NoteForm, PsychotherapyNoteForm
+from records.models import NoteTemplate
+
+
+def caseload(request):
+    return render(request, "records/caseload.html", services.caseload_view(actor=request.user))
+
+
+def chart(request, record_number):
+    context = services.chart_view(actor=request.user, record_number=record_number)
+    context["templates"] = NoteTemplate.choices
+    return render(request, "records/chart.html", context)
+
+
+def note_create(request, record_number):
+    template = request.GET.get("template") or request.POST.get("template") or NoteTemplate.SOAP
+    if template not in NoteTemplate.values:
+        template = NoteTemplate.SOAP
+    client = services.client_for_writing(actor=request.user, record_number=record_number)
+    form = NoteForm(request.POST or None, template=template, initial={"date_of_service": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        note = services.note_create(actor=request.user, record_number=record_number, **form.service_kwargs())
+        messages.success(request, "Draft saved.")
+        return redirect("note_edit", note_id=note.pk)
+    return render(request, "records/note_form.html", {"form": form, "client": client, "note": None})
+
+
+def note_edit(request, note_id):
+    note = services.note_view(actor=request.user, note_id=note_id)
+    if note.is_signed or note.author_id != request.user.pk:
+        return redirect("note_detail", note_id=note.pk)
+    form = NoteForm(request.POST or None, template=note.template, initial=NoteForm.initial_from(note))
+    if request.method == "POST" and form.is_valid():
+        services.note_update(actor=request.user, note_id=note.pk, **form.service_kwargs())
+        messages.success(request, "Draft saved.")
+        return redirect("note_edit", note_id=note.pk)
+    return render(request, "records/note_form.html", {"form": form, "client": note.client, "note": note})
+
+
+def note_detail(request, note_id):
+    note = services.note_view(actor=request.user, note_id=note_id)
+    return render(request, "records/note_detail.html", {"note": note, "addendum_form": AddendumForm()})
+
+
+def note_print(request, note_id):
+    note = services.note_view(actor=request.user, note_id=note_id, purpose="print")
+    return render(request, "records/note_print.html", {"note": note})
+
+
+@require_POST
+def note_sign(request, note_id):
+    services.note_sign(actor=request.user, note_id=note_id)
+    messages.success(request, "Note signed. It can no longer be changed; corrections are addenda.")
+    return redirect("note_detail", note_id=note_id)
+
+
+@require_POST
+def note_cosign(request, note_id):
+    services.note_cosign(actor=request.user, note_id=note_id)
+    messages.success(request, "Note co-signed.")
+    return redirect("note_detail", note_id=note_id)
+
+
+@require_POST
+def addendum_create(request, note_id):
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        note = services.note_view(actor=request.user, note_id=note_id)
+        return render(request, "records/note_detail.html", {"note": note, "addendum_form": form}, status=400)
+    services.addendum_create(actor=request.user, note_id=note_id, text=form.cleaned_data["text"])
+    messages.success(request, "Addendum signed and added.")
+    return redirect("note_detail", note_id=note_id)
+
+
+def psychotherapy_note_create(request, record_number):
+    client = services.client_for_writing(actor=request.user, record_number=record_number)
+    form = PsychotherapyNoteForm(request.POST or None, initial={"date_of_service": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        note = services.psychotherapy_note_create(actor=request.user, record_number=record_number, **form.cleaned_data)
+        return redirect("psychotherapy_note_detail", note_id=note.pk)
+    return render(request, "records/pnote_form.html", {"form": form, "client": client})
+
+
+def psychotherapy_note_detail(request, note_id):
+    note = services.psychotherapy_note_view(actor=request.user, note_id=note_id)
+    return render(request, "records/pnote_detail.html", {"note": note})
+
+
+# --- Practice admin ---------------------------------------------------------------------
+def admin_clients(request):
+    clients = services.client_list_for_admin(actor=request.user)
+    return render(request, "records/admin_clients.html", {"clients": clients})
+
+
+def admin_client_create(request):
+    services.require_admin(request.user, "client.create")
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = services.client_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Client {client.record_number} registered.")
+        return redirect("admin_client_assignments", record_number=client.record_number)
+    return render(request, "records/admin_client_form.html", {"form": form})
+
+
+def admin_client_assignments(request, record_number):
+    client = services.client_for_admin(actor=request.user, record_number=record_number)
+    form = AssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.assign(actor=request.user, client=client, **form.cleaned_data)
+        messages.success(request, "Assignment saved. Access changed at once.")
+        return redirect("admin_client_assignments", record_number=record_number)
+    assignments = client.assignments.select_related("counselor", "assigned_by").order_by("-started_at")
+    return render(request, "records/admin_assignments.html", {"client": client, "form": form, "assignments": assignments})
+
+
+@require_POST
+def admin_unassign(request, record_number, user_id):
+    client = services.client_for_admin(actor=request.user, record_number=record_number)
+    services.unassign(actor=request.user, client=client, counselor=get_object_or_404(User, pk=user_id))
+    messages.success(request, "Assignment ended. Access removed at once.")
+    return redirect("admin_client_assignments", record_number=record_number)
