@@ -16,9 +16,7 @@ class User(AbstractUser):
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # Clinical supervision: a counselor's supervisor reads their clients' charts, and
     # co-signs their notes while they are pre-licensed.
-    supervisor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
-    )
+    supervisor = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees")
     is_pre_licensed = models.BooleanField(default=False)
 
     class Meta:

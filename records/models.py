@@ -169,7 +169,12 @@ class SessionNote(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft", signed_at__isnull=True)
-                | Q(status="signed", signed_at__isnull=False, signed_by__isnull=False, content_sha256__regex=r"^[0-9a-f]{64}$"),
+                | Q(
+                    status="signed",
+                    signed_at__isnull=False,
+                    signed_by__isnull=False,
+                    content_sha256__regex=r"^[0-9a-f]{64}$",
+                ),
                 name="note_signed_fields_complete",
             ),
             models.CheckConstraint(

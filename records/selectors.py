@@ -13,9 +13,7 @@ from records.permissions import VIEW_CHART, WRITE_NOTES
 
 
 def clients_for(user: User, perm: str = VIEW_CHART) -> QuerySet[Client]:
-    return get_objects_for_user(
-        user, f"records.{perm}", klass=Client, accept_global_perms=False, with_superuser=False
-    )
+    return get_objects_for_user(user, f"records.{perm}", klass=Client, accept_global_perms=False, with_superuser=False)
 
 
 def _granted(user: User, perm: str, prefix: str = "") -> Q:

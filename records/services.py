@@ -241,11 +241,25 @@ def _draft_for_author(actor: User, note_id: int, action: str) -> SessionNote:
     if note is None:
         _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
     if note.author_id != actor.pk:
-        _deny(action, actor, client=note.client, object_type="session_note", object_id=note_id,
-              reason="only the author changes a draft", not_found=False)
+        _deny(
+            action,
+            actor,
+            client=note.client,
+            object_type="session_note",
+            object_id=note_id,
+            reason="only the author changes a draft",
+            not_found=False,
+        )
     if note.is_signed:
-        audit.record(action=action, actor=actor, outcome=Outcome.DENIED, client=note.client,
-                     object_type="session_note", object_id=note.pk, reason="note is signed")
+        audit.record(
+            action=action,
+            actor=actor,
+            outcome=Outcome.DENIED,
+            client=note.client,
+            object_type="session_note",
+            object_id=note.pk,
+            reason="note is signed",
+        )
         raise NoteLocked("This note is signed and cannot be changed. Add an addendum instead.")
     return note
 
@@ -293,8 +307,14 @@ def note_sign(*, actor: User, note_id: int) -> SessionNote:
         note.content_sha256 = note.compute_sha256()
         note.needs_cosign = actor.is_pre_licensed
         note.save(update_fields=["status", "signed_by", "signed_at", "content_sha256", "needs_cosign", "updated_at"])
-        audit.record(action="note.sign", actor=actor, client=note.client, object_type="session_note",
-                     object_id=note.pk, reason=f"sha256={note.content_sha256}")
+        audit.record(
+            action="note.sign",
+            actor=actor,
+            client=note.client,
+            object_type="session_note",
+            object_id=note.pk,
+            reason=f"sha256={note.content_sha256}",
+        )
     return note
 
 
@@ -304,8 +324,15 @@ def note_cosign(*, actor: User, note_id: int) -> SessionNote:
     if note is None:
         _deny("note.cosign", actor, object_type="session_note", object_id=note_id, reason="no access")
     if note.author.supervisor_id != actor.pk or not note.awaiting_cosign:
-        _deny("note.cosign", actor, client=note.client, object_type="session_note", object_id=note_id,
-              reason="not the author's supervisor, or nothing to co-sign", not_found=False)
+        _deny(
+            "note.cosign",
+            actor,
+            client=note.client,
+            object_type="session_note",
+            object_id=note_id,
+            reason="not the author's supervisor, or nothing to co-sign",
+            not_found=False,
+        )
     with transaction.atomic():
         note = SessionNote.objects.select_for_update().select_related("client").get(pk=note_id)
         if note.cosigned_at is not None:
@@ -313,8 +340,9 @@ def note_cosign(*, actor: User, note_id: int) -> SessionNote:
         note.cosigned_by = actor
         note.cosigned_at = timezone.now()
         note.save(update_fields=["cosigned_by", "cosigned_at", "updated_at"])
-        audit.record(action="note.cosign", actor=actor, client=note.client, object_type="session_note",
-                     object_id=note.pk)
+        audit.record(
+            action="note.cosign", actor=actor, client=note.client, object_type="session_note", object_id=note.pk
+        )
     return note
 
 
@@ -324,16 +352,24 @@ def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
     if note is None:
         _deny("addendum.create", actor, object_type="session_note", object_id=note_id, reason="no access")
     if not note.is_signed:
-        _deny("addendum.create", actor, client=note.client, object_type="session_note", object_id=note_id,
-              reason="drafts are edited, not amended", not_found=False)
+        _deny(
+            "addendum.create",
+            actor,
+            client=note.client,
+            object_type="session_note",
+            object_id=note_id,
+            reason="drafts are edited, not amended",
+            not_found=False,
+        )
     with transaction.atomic():
         now = timezone.now()
         digest = hashlib.sha256(
             json.dumps([note.pk, note.content_sha256, actor.pk, now.isoformat(), text]).encode("utf-8")
         ).hexdigest()
         addendum = Addendum.objects.create(note=note, author=actor, text=text, signed_at=now, content_sha256=digest)
-        audit.record(action="addendum.create", actor=actor, client=note.client, object_type="addendum",
-                     object_id=addendum.pk)
+        audit.record(
+            action="addendum.create", actor=actor, client=note.client, object_type="addendum", object_id=addendum.pk
+        )
     return addendum
 
 
@@ -344,8 +380,9 @@ def psychotherapy_note_create(*, actor: User, record_number: str, date_of_servic
         _deny("pnote.create", actor, object_type="client", object_id=record_number, reason="no access")
     with transaction.atomic():
         note = PsychotherapyNote.objects.create(client=client, author=actor, date_of_service=date_of_service, text=text)
-        audit.record(action="pnote.create", actor=actor, client=client, object_type="psychotherapy_note",
-                     object_id=note.pk)
+        audit.record(
+            action="pnote.create", actor=actor, client=client, object_type="psychotherapy_note", object_id=note.pk
+        )
     return note
 
 
@@ -356,6 +393,7 @@ def psychotherapy_note_view(*, actor: User, note_id: int) -> PsychotherapyNote:
     if note is None:
         _deny("pnote.view", actor, object_type="psychotherapy_note", object_id=note_id, reason="not the author")
     with transaction.atomic():
-        audit.record(action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note",
-                     object_id=note.pk)
+        audit.record(
+            action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note", object_id=note.pk
+        )
     return note

@@ -120,7 +120,9 @@ def admin_client_assignments(request, record_number):
         messages.success(request, "Assignment saved. Access changed at once.")
         return redirect("admin_client_assignments", record_number=record_number)
     assignments = client.assignments.select_related("counselor", "assigned_by").order_by("-started_at")
-    return render(request, "records/admin_assignments.html", {"client": client, "form": form, "assignments": assignments})
+    return render(
+        request, "records/admin_assignments.html", {"client": client, "form": form, "assignments": assignments}
+    )
 
 
 @require_POST

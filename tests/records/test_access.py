@@ -76,15 +76,27 @@ class ChartAccessTest(RecordsTestCase):
         before = note.client.notes.count()
         response = self.client.post(
             reverse("note_create", args=[self.rec.record_number]) + "?template=free",
-            {"date_of_service": "2026-11-01", "duration_minutes": 30, "service_type": "individual",
-             "template": "free", "section_note": "supervisor text"},
+            {
+                "date_of_service": "2026-11-01",
+                "duration_minutes": 30,
+                "service_type": "individual",
+                "template": "free",
+                "section_note": "supervisor text",
+            },
         )
         self.assertEqual(response.status_code, 404)
         self.assertEqual(note.client.notes.count(), before)
         self.assertEqual(len(self.events("note.compose", actor=self.sam, outcome=Outcome.DENIED)), 2)
         with self.assertRaises(services.NotFound):
-            services.note_create(actor=self.sam, record_number=self.rec.record_number, date_of_service=date(2026, 11, 1),
-                                 duration_minutes=30, service_type="individual", template="free", sections={})
+            services.note_create(
+                actor=self.sam,
+                record_number=self.rec.record_number,
+                date_of_service=date(2026, 11, 1),
+                duration_minutes=30,
+                service_type="individual",
+                template="free",
+                sections={},
+            )
         self.assertOneEvent("note.create", actor=self.sam, outcome=Outcome.DENIED)
 
     def test_reassignment_removes_the_old_counselors_access_on_the_next_request(self):
@@ -134,7 +146,9 @@ class ChartAccessTest(RecordsTestCase):
 class PsychotherapyNoteAccessTest(RecordsTestCase):
     def setUp(self):
         self.pnote = services.psychotherapy_note_create(
-            actor=self.alice, record_number=self.rec.record_number, date_of_service=date(2026, 11, 2),
+            actor=self.alice,
+            record_number=self.rec.record_number,
+            date_of_service=date(2026, 11, 2),
             text="Countertransference noted.",
         )
 

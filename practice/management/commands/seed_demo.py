@@ -1,3 +1,4 @@
+import os
 from base64 import b32encode
 
 from django.core.management.base import BaseCommand
@@ -14,8 +15,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         require_debug("seed_demo")
+        from records import demo as records_demo
+
         with operator_context("seed_demo"), transaction.atomic():
             staff = [self._staff(*row) for row in DEMO_STAFF]
+            admin = User.objects.get(username="avery.admin")
+            created = records_demo.seed(admin=admin)
+        if created:
+            self.stdout.write(f"Created {created} demo clients with notes.")
         self._print_sign_in(staff)
 
     def _staff(self, username, first, last, role):
@@ -35,7 +42,8 @@ class Command(BaseCommand):
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("Demo practice ready (fictional people only)."))
-        out.write("Sign in at http://127.0.0.1:8000/accounts/login/")
+        port = os.environ.get("PORT", "8000")
+        out.write(f"Sign in at http://127.0.0.1:{port}/accounts/login/")
         out.write(f"Every demo account's password: {DEMO_PASSWORD}")
         out.write("Staff use two-factor. Current code:  .venv/bin/python manage.py totp_code USERNAME")
         out.write("(or add the secret below to an authenticator app)")

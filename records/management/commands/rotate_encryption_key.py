@@ -24,8 +24,9 @@ class Command(BaseCommand):
             try:
                 result = rotate_all(batch_size=batch_size, progress=bar.update)
             except DecryptionError as exc:
-                audit.record(action="key_rotation.finish", outcome="error", object_type="encryption_key",
-                             reason=str(exc)[:200])
+                audit.record(
+                    action="key_rotation.finish", outcome="error", object_type="encryption_key", reason=str(exc)[:200]
+                )
                 raise CommandError(str(exc)) from None
             finally:
                 bar.close()

@@ -1,0 +1,31 @@
+import io
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import TestCase, override_settings
+
+from practice.models import User
+from records.models import Client, PsychotherapyNote, SessionNote
+
+
+class SeedDemoTest(TestCase):
+    @override_settings(DEBUG=True)
+    def test_seeds_a_practice_idempotently_and_prints_how_to_sign_in(self):
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", stdout=io.StringIO())
+        self.assertEqual(User.objects.filter(role="counselor").count(), 3)
+        self.assertEqual(Client.objects.count(), 12)
+        self.assertTrue(SessionNote.objects.filter(status="signed").exists())
+        self.assertTrue(SessionNote.objects.filter(status="draft").exists())
+        self.assertTrue(PsychotherapyNote.objects.exists())
+        text = out.getvalue()
+        self.assertIn("casey.counselor", text)
+        self.assertIn("TOTP secret", text)
+        self.assertIn("totp_code", text)
+
+    @override_settings(DEBUG=False)
+    def test_refuses_without_debug(self):
+        with self.assertRaises(CommandError):
+            call_command("seed_demo", stdout=io.StringIO())
+        self.assertFalse(User.objects.exists())
