@@ -20,6 +20,20 @@ def totp_now(secret: str) -> str:
     return f"{totp.token():06d}"
 
 
+def sign_in_with_code(page, base_url, user):
+    """Password, then the current code of the user's authenticator."""
+    from tests.base import current_code
+
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/accounts/2fa/verify/.*"))
+    page.get_by_label("Code").fill(current_code(user))
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
+
+
 def test_first_sign_in_enrolls_two_factor_and_shows_recovery_codes(live_server, page):
     make_user("newcounselor", "counselor", totp=False)
     page.goto(live_server.url + "/")
