@@ -33,28 +33,26 @@ def sign_in(*, request: HttpRequest, user: User) -> None:
         request.session[SESSION_LAST_SEEN] = now
 
 
-def sign_in_failed(*, username: str) -> None:
-    """A wrong password or unknown account. The attempted name is kept only when it is
-    a real account: people type passwords into the username box."""
+def _record_refused_sign_in(action: str, username: str, reason: str) -> None:
+    """The attempted name is kept only as the id of a real account: people type
+    passwords into the username box."""
     user = User.objects.filter(username=username).first() if username else None
     audit.record(
-        action="auth.login_failed",
+        action=action,
         outcome=Outcome.DENIED,
         object_type="user",
         object_id=user.pk if user else "",
-        reason="" if user else "unknown username",
+        reason=reason or ("" if user else "unknown username"),
     )
+
+
+def sign_in_failed(*, username: str) -> None:
+    """A wrong password, an unknown account or a deactivated one."""
+    _record_refused_sign_in("auth.login_failed", username, "")
 
 
 def locked_out(*, username: str) -> None:
-    user = User.objects.filter(username=username).first() if username else None
-    audit.record(
-        action="auth.lockout",
-        outcome=Outcome.DENIED,
-        object_type="user",
-        object_id=user.pk if user else "",
-        reason="too many failed sign-ins",
-    )
+    _record_refused_sign_in("auth.lockout", username, "too many failed sign-ins")
 
 
 def sign_out(*, request: HttpRequest, reason: str = "") -> None:

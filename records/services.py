@@ -92,16 +92,22 @@ def _assign(*, actor: User, client: Client, counselor: User, kind: str) -> Assig
         Assignment.objects.filter(client=client, kind=kind, ended_at__isnull=True).update(ended_at=now)
     Assignment.objects.filter(client=client, counselor=counselor, ended_at__isnull=True).update(ended_at=now)
     assignment = Assignment.objects.create(client=client, counselor=counselor, kind=kind, assigned_by=actor)
+    _sync_and_record("assignment.assign", actor=actor, client=client, counselor=counselor, detail=f"kind={kind} ")
+    return assignment
+
+
+def _sync_and_record(action: str, *, actor: User, client: Client, counselor: User, detail: str = "") -> None:
+    """Bring the client's permissions in step with its assignments and audit the change,
+    in the caller's transaction."""
     granted, revoked = sync_client(client)
     audit.record(
-        action="assignment.assign",
+        action=action,
         actor=actor,
         client=client,
         object_type="user",
         object_id=counselor.pk,
-        reason=f"kind={kind} granted={granted} revoked={revoked}",
+        reason=f"{detail}granted={granted} revoked={revoked}",
     )
-    return assignment
 
 
 def assign(*, actor: User, client: Client, counselor: User, kind: str) -> Assignment:
@@ -119,15 +125,7 @@ def unassign(*, actor: User, client: Client, counselor: User) -> None:
         )
         if not ended:
             raise NotFound
-        granted, revoked = sync_client(client)
-        audit.record(
-            action="assignment.unassign",
-            actor=actor,
-            client=client,
-            object_type="user",
-            object_id=counselor.pk,
-            reason=f"granted={granted} revoked={revoked}",
-        )
+        _sync_and_record("assignment.unassign", actor=actor, client=client, counselor=counselor)
 
 
 def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pre_licensed: bool) -> None:
