@@ -150,6 +150,14 @@ def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pr
 
 
 # --- Counselor and supervisor: reading ---------------------------------------------------
+def _note_or_404(actor: User, note_id: int, perm: str, action: str) -> SessionNote:
+    """The note if the actor holds perm on its client; otherwise audit and 404."""
+    note = selectors.note_for(actor, note_id, perm)
+    if note is None:
+        _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+    return note
+
+
 def caseload_view(*, actor: User):
     """The user's own clients and their notes awaiting co-signature."""
     audit.record(action="caseload.view", actor=actor, object_type="caseload")
@@ -181,9 +189,7 @@ def chart_view(*, actor: User, record_number: str) -> dict:
 def note_view(*, actor: User, note_id: int, purpose: str = "view") -> SessionNote:
     """Rule: a note is read by whoever may read its client's chart. purpose: view|print."""
     action = f"note.{purpose}"
-    note = selectors.note_for(actor, note_id, VIEW_CHART)
-    if note is None:
-        _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+    note = _note_or_404(actor, note_id, VIEW_CHART, action)
     with transaction.atomic():
         audit.record(action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk)
         note.addenda_list = list(note.addenda.select_related("author"))
@@ -235,9 +241,7 @@ def note_create(
 
 
 def _draft_for_author(actor: User, note_id: int, action: str) -> SessionNote:
-    note = selectors.note_for(actor, note_id, WRITE_NOTES)
-    if note is None:
-        _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+    note = _note_or_404(actor, note_id, WRITE_NOTES, action)
     if note.author_id != actor.pk:
         _deny(
             action,
@@ -318,9 +322,7 @@ def note_sign(*, actor: User, note_id: int) -> SessionNote:
 
 def note_cosign(*, actor: User, note_id: int) -> SessionNote:
     """Rule: only the author's current supervisor co-signs, once, after signing."""
-    note = selectors.note_for(actor, note_id, VIEW_CHART)
-    if note is None:
-        _deny("note.cosign", actor, object_type="session_note", object_id=note_id, reason="no access")
+    note = _note_or_404(actor, note_id, VIEW_CHART, "note.cosign")
     if note.author.supervisor_id != actor.pk or not note.awaiting_cosign:
         _deny(
             "note.cosign",
@@ -346,9 +348,7 @@ def note_cosign(*, actor: User, note_id: int) -> SessionNote:
 
 def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
     """A signed correction to a signed note; the original stays as it was."""
-    note = selectors.note_for(actor, note_id, WRITE_NOTES)
-    if note is None:
-        _deny("addendum.create", actor, object_type="session_note", object_id=note_id, reason="no access")
+    note = _note_or_404(actor, note_id, WRITE_NOTES, "addendum.create")
     if not note.is_signed:
         _deny(
             "addendum.create",
