@@ -133,7 +133,7 @@ class ChartAccessTest(RecordsTestCase):
         self.assertNotIn(self.rec, list(services.selectors.clients_for(self.bob)))
 
     def test_only_practice_admins_manage_assignments(self):
-        for user in (self.alice, self.sam, self.root.__class__.objects.get(pk=self.claire.pk)):
+        for user in (self.alice, self.sam, self.claire):
             sign_in(self.client, user)
             url = reverse("admin_client_assignments", args=[self.rec.record_number])
             response = self.client.post(url, {"counselor": user.pk, "kind": "primary"})
@@ -168,3 +168,19 @@ class PsychotherapyNoteAccessTest(RecordsTestCase):
     def test_it_is_not_in_the_chart_timeline_for_anyone_else(self):
         self.sign_in(self.sam)
         self.assertNotContains(self.client.get(reverse("chart", args=[self.rec.record_number])), "Countertransference")
+
+
+class AdminOnlyPagesTest(RecordsTestCase):
+    def test_others_cannot_register_clients_or_end_assignments(self):
+        for user in (self.alice, self.sam, self.claire):
+            sign_in(self.client, user)
+            response = self.client.post(
+                reverse("admin_client_create"),
+                {"first_name": "X", "last_name": "Y", "date_of_birth": "1990-01-01"},
+            )
+            self.assertEqual(response.status_code, 403, user)
+            response = self.client.post(reverse("admin_unassign", args=[self.rec.record_number, self.alice.pk]))
+            self.assertEqual(response.status_code, 403, user)
+        self.assertEqual(self.active_kinds(self.rec), {self.alice.pk: "primary"})
+        self.assertFalse(services.selectors.Client.objects.filter(record_number="C-000003").exists())
+        self.assertEqual(len(self.events("client.create", outcome=Outcome.DENIED)), 3)
