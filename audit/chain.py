@@ -1,5 +1,12 @@
-"""Canonical bytes and hashes of audit events. The verifier and the writer share these
-functions, so what is written is exactly what is checked."""
+"""Canonical bytes and hashes of audit events. The writers (Python on SQLite, the
+audit_append() database function on PostgreSQL) and the verifier share one definition:
+
+    hash = SHA-256( "<seq>|<prev_hash>|" + body )
+
+where body is the canonical JSON of the event's other fields (BODY_FIELDS, in order).
+Python always builds the body; on PostgreSQL the database adds seq and prev_hash under
+the chain lock, so one statement appends an event.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,9 @@ from datetime import UTC, datetime
 
 GENESIS_HASH = "0" * 64
 
-# The fields covered by the hash, in a fixed order. Adding a field later means adding it
+# The fields covered by the body, in a fixed order. Adding a field later means adding it
 # here with a default that keeps old events' canonical bytes unchanged.
-HASHED_FIELDS = (
-    "seq",
+BODY_FIELDS = (
     "occurred_at",
     "actor_id",
     "actor_username",
@@ -26,8 +32,8 @@ HASHED_FIELDS = (
     "ip",
     "user_agent",
     "request_id",
-    "prev_hash",
 )
+HASHED_FIELDS = ("seq", "prev_hash", *BODY_FIELDS)
 
 
 def _normalise(name: str, value):
@@ -37,15 +43,20 @@ def _normalise(name: str, value):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if value is None:
         return None
-    if name in ("seq", "actor_id", "client_id"):
+    if name in ("actor_id", "client_id"):
         return int(value)
     return str(value)
 
 
-def canonical_bytes(values: dict) -> bytes:
-    payload = [_normalise(name, values.get(name)) for name in HASHED_FIELDS]
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def body_text(values: dict) -> str:
+    return json.dumps(
+        [_normalise(name, values.get(name)) for name in BODY_FIELDS], ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def chain_hash(seq: int, prev_hash: str, body: str) -> str:
+    return hashlib.sha256(f"{int(seq)}|{prev_hash}|{body}".encode()).hexdigest()
 
 
 def event_hash(values: dict) -> str:
-    return hashlib.sha256(canonical_bytes(values)).hexdigest()
+    return chain_hash(values["seq"], values["prev_hash"], body_text(values))

@@ -75,7 +75,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 return redirect(settings.LOGIN_URL)
-            if not request.META.get(self.PASSIVE_HEADER):
+            if not request.META.get(self.PASSIVE_HEADER) and (
+                now - request.session[SESSION_LAST_SEEN] >= settings.SESSION_ACTIVITY_RESOLUTION
+            ):
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 

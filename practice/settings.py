@@ -154,6 +154,11 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", False):
+    # Server-side binding lets PostgreSQL prepare repeated queries (no re-planning of the
+    # permission-folded joins). Off by default: transaction-mode poolers (pgbouncer < 1.21)
+    # cannot hold prepared statements.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the audit log and the session table be written while pages read.
     DATABASES["default"]["OPTIONS"] = {
@@ -207,6 +212,10 @@ RECOVERY_CODE_COUNT = 10
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 15, minimum=1) * 60
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
 SESSION_IDLE_WARNING = min(60, SESSION_IDLE_TIMEOUT // 2)
+# Activity is written to the session at most this often (seconds): a session row update
+# on every request would cost a write per page view. The idle timeout is exact to within
+# this resolution.
+SESSION_ACTIVITY_RESOLUTION = min(30, SESSION_IDLE_TIMEOUT // 10)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

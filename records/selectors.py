@@ -26,13 +26,14 @@ def _granted(user: User, perm: str, prefix: str = "") -> Q:
 
 
 def client_for(user: User, record_number: str, perm: str = VIEW_CHART) -> Client | None:
-    return Client.objects.filter(_granted(user, perm), record_number=record_number).first()
+    return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
 
 
 def note_for(user: User, note_id: int, perm: str = VIEW_CHART) -> SessionNote | None:
     return (
-        SessionNote.objects.select_related("client", "author", "signed_by", "cosigned_by")
+        SessionNote.objects.select_related("client", "author")
         .filter(_granted(user, perm, "client__"), pk=note_id)
+        .order_by()
         .first()
     )
 
@@ -42,6 +43,7 @@ def psychotherapy_note_for(user: User, note_id: int) -> PsychotherapyNote | None
     return (
         PsychotherapyNote.objects.select_related("client")
         .filter(_granted(user, WRITE_NOTES, "client__"), pk=note_id, author=user)
+        .order_by()
         .first()
     )
 
@@ -85,7 +87,7 @@ def awaiting_cosign_for(user: User) -> QuerySet[SessionNote]:
 def chart_notes(client: Client) -> QuerySet[SessionNote]:
     return (
         SessionNote.objects.filter(client=client)
-        .select_related("author", "signed_by", "cosigned_by")
+        .select_related("author")
         .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
     )
 

@@ -1,7 +1,8 @@
 """Client-record use cases. Each follows the one access path:
 
     1. access  (records.selectors: guardian permission folded into the query)
-    2. audit   (audit.record, in the same transaction as the work)
+    2. audit   (audit.record: for a change, in the same transaction as the change; for
+                a read, written before the data is returned)
     3. work
 
 A refused access is recorded (outcome=denied) outside any transaction that rolls back,
@@ -173,9 +174,9 @@ def chart_view(*, actor: User, record_number: str) -> dict:
     client = selectors.client_for(actor, record_number, VIEW_CHART)
     if client is None:
         _deny("chart.view", actor, object_type="client", object_id=record_number, reason="no access")
-    with transaction.atomic():
-        audit.record(action="chart.view", actor=actor, client=client, object_type="client", object_id=client.pk)
-        notes = list(selectors.chart_notes(client))
+    # A read: the event is written (its own atomic statement) before anything is returned.
+    audit.record(action="chart.view", actor=actor, client=client, object_type="client", object_id=client.pk)
+    notes = list(selectors.chart_notes(client))
     can_write = selectors.client_for(actor, record_number, WRITE_NOTES) is not None
     return {
         "client": client,
@@ -190,9 +191,8 @@ def note_view(*, actor: User, note_id: int, purpose: str = "view") -> SessionNot
     """Rule: a note is read by whoever may read its client's chart. purpose: view|print."""
     action = f"note.{purpose}"
     note = _note_or_404(actor, note_id, VIEW_CHART, action)
-    with transaction.atomic():
-        audit.record(action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk)
-        note.addenda_list = list(note.addenda.select_related("author"))
+    audit.record(action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk)
+    note.addenda_list = list(note.addenda.select_related("author"))
     return note
 
 
@@ -390,8 +390,7 @@ def psychotherapy_note_view(*, actor: User, note_id: int) -> PsychotherapyNote:
     note = selectors.psychotherapy_note_for(actor, note_id)
     if note is None:
         _deny("pnote.view", actor, object_type="psychotherapy_note", object_id=note_id, reason="not the author")
-    with transaction.atomic():
-        audit.record(
-            action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note", object_id=note.pk
-        )
+    audit.record(
+        action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note", object_id=note.pk
+    )
     return note

@@ -61,7 +61,7 @@ class AuditChainTest(PracticeTestCase):
 
 class AuditFailClosedTest(PracticeTestCase):
     def failing_audit(self):
-        return mock.patch("audit.services.AuditEvent.objects.bulk_create", side_effect=DatabaseError("disk full"))
+        return mock.patch("audit.services._append", side_effect=DatabaseError("disk full"))
 
     def test_sign_in_fails_when_its_audit_event_cannot_be_written(self):
         with self.failing_audit(), self.assertRaises(DatabaseError):

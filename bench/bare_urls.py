@@ -1,0 +1,26 @@
+from django.db import connection
+from django.http import HttpResponseForbidden
+from django.shortcuts import render
+from django.urls import path
+
+from practice.urls import urlpatterns as practice_urlpatterns
+
+
+def bare_note(request, note_id):
+    """The baseline: any signed-in user, the same note row as stored (no decryption, no
+    object permission, no audit), rendered in the same page layout."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT date_of_service, duration_minutes, service_type, template, content, status, content_sha256 "
+            "FROM records_sessionnote WHERE id = %s",
+            [note_id],
+        )
+        columns = [c[0] for c in cursor.description]
+        row = dict(zip(columns, cursor.fetchone(), strict=True))
+    return render(request, "bench/bare_note.html", {"row": row})
+
+
+# The application's URLs are here only so that the shared layout can reverse its links.
+urlpatterns = [path("bare/notes/<int:note_id>/", bare_note), *practice_urlpatterns]
