@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-APPEND_ONLY_TABLES = ("audit_auditevent",)
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_flagreview")
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger AS $$
@@ -65,6 +65,9 @@ def triggers_suspended(connection, tables=APPEND_ONLY_TABLES) -> Iterator[None]:
     """Test-suite only: lets the test database be emptied between tests. Never used by
     the application."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # ALTER TABLE refuses while deferred foreign-key checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
         for table in tables:
             if connection.vendor == "postgresql":
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER;")
@@ -75,6 +78,8 @@ def triggers_suspended(connection, tables=APPEND_ONLY_TABLES) -> Iterator[None]:
         yield
     finally:
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
             for table in tables:
                 if connection.vendor == "postgresql":
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER;")

@@ -50,3 +50,48 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.outcome}"
+
+
+class ChainVerification(models.Model):
+    """The result of one verification of the chain (command or review page), so the
+    review pages can show the latest verdict without re-reading a large log."""
+
+    run_at = models.DateTimeField(auto_now_add=True)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ok = models.BooleanField()
+    checked = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    bad_seq = models.BigIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=20, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-run_at", "-id"]
+
+    def __str__(self) -> str:
+        return "intact" if self.ok else f"failed at {self.bad_seq}: {self.problem}"
+
+
+class FlagKind(models.TextChoices):
+    EMERGENCY = "emergency", "Emergency access"
+    DENIED = "denied", "Denied attempt"
+    AFTER_HOURS = "after_hours", "Outside office hours"
+    MANY_CHARTS = "many_charts", "Many charts in a short time"
+
+
+class FlagReview(models.Model):
+    """A reviewer's note that a flagged event was looked at. Written once."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.CharField(max_length=1000)
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "kind"], name="one_review_per_flag")]
+
+    def __str__(self) -> str:
+        return f"review of #{self.event_id} ({self.kind})"

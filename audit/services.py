@@ -88,3 +88,105 @@ def _append(values: dict) -> tuple[int, str, str]:
         digest = chain_hash(seq, prev_hash, body)
         AuditEvent.objects.bulk_create([AuditEvent(seq=seq, prev_hash=prev_hash, hash=digest, **values)])
     return seq, prev_hash, digest
+
+
+# --- Verification ------------------------------------------------------------------------
+def verify_and_record(*, actor=None, batch_size: int = 5000, progress=None, anchor: dict | None = None):
+    """Verify the whole chain (and an anchor, if given), keep the verdict for the review
+    pages, and audit the verification itself."""
+    from audit.models import ChainVerification
+    from audit.verify import check_anchor, verify_chain
+
+    verdict = verify_chain(batch_size=batch_size, progress=progress)
+    if verdict.ok and anchor is not None:
+        verdict = check_anchor(anchor) or verdict
+    ChainVerification.objects.create(
+        run_by=actor if actor is not None and actor.is_authenticated else None,
+        ok=verdict.ok,
+        checked=verdict.checked,
+        last_seq=verdict.last_seq,
+        bad_seq=verdict.bad_seq,
+        problem=verdict.problem,
+        detail=verdict.detail[:200],
+    )
+    record(
+        action="audit.verify",
+        actor=actor,
+        outcome=Outcome.ALLOWED if verdict.ok else Outcome.ERROR,
+        object_type="audit_log",
+        reason=str(verdict)[:500],
+    )
+    return verdict
+
+
+# --- Review (practice admins) -------------------------------------------------------------
+def require_reviewer(actor, action: str) -> None:
+    """Rule: only practice admins review the audit log. Refusals are themselves logged."""
+    from practice.exceptions import PermissionDenied
+
+    if not (actor.is_authenticated and actor.is_practice_admin and actor.is_active):
+        record(
+            action=action, actor=actor, outcome=Outcome.DENIED, object_type="audit_log", reason="not a practice admin"
+        )
+        raise PermissionDenied("Only practice admins review the audit log.")
+
+
+def _describe(flt) -> str:
+    parts = [f"{name}={value}" for name, value in vars(flt).items() if value]
+    return " ".join(str(p) for p in parts)[:500]
+
+
+def review_log(*, actor, flt, before: int | None = None):
+    from audit.selectors import event_page
+
+    require_reviewer(actor, "audit.view")
+    record(action="audit.view", actor=actor, object_type="audit_log", reason=_describe(flt))
+    return event_page(flt, before=before)
+
+
+def export_log(*, actor, flt):
+    """The rows of a CSV export. The export is audited before the first row is read."""
+    from audit.selectors import events_for_export
+
+    require_reviewer(actor, "audit.export")
+    record(action="audit.export", actor=actor, object_type="audit_log", reason=_describe(flt))
+    return events_for_export(flt)
+
+
+def review_flags(*, actor, days: int | None = None):
+    from audit.selectors import flags
+
+    require_reviewer(actor, "audit.flags_view")
+    record(action="audit.flags_view", actor=actor, object_type="audit_log")
+    return flags(days=days)
+
+
+def review_flag(*, actor, seq: int, kind: str, comment: str):
+    """Mark a flagged event reviewed, with the reviewer's comment. Written once."""
+    from audit.models import AuditEvent, FlagKind, FlagReview
+    from practice.exceptions import NotFound
+
+    require_reviewer(actor, "audit.flag_review")
+    if kind not in FlagKind.values:
+        raise ValueError(f"unknown flag kind {kind!r}")
+    event = AuditEvent.objects.filter(seq=seq).first()
+    if event is None:
+        raise NotFound
+    with transaction.atomic():
+        review, created = FlagReview.objects.get_or_create(
+            event=event, kind=kind, defaults={"reviewer": actor, "comment": comment}
+        )
+        if created:
+            record(
+                action="audit.flag_review",
+                actor=actor,
+                object_type="audit_event",
+                object_id=seq,
+                reason=f"{kind}: {comment}"[:500],
+            )
+    return review
+
+
+def verify_now(*, actor):
+    require_reviewer(actor, "audit.verify")
+    return verify_and_record(actor=actor)

@@ -293,7 +293,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "records@practice.invalid")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Audit -------------------------------------------------------------------------------
+# Review flags: access outside office hours (practice time zone, Monday to Friday), and
+# one person opening many different charts in a short time.
 AUDIT_OFFICE_HOURS = (env_int("AUDIT_OFFICE_HOURS_START", 7), env_int("AUDIT_OFFICE_HOURS_END", 20))
+AUDIT_OFFICE_WEEKDAYS = env_bool("AUDIT_WEEKENDS_ARE_OFFICE_HOURS", False) and {0, 1, 2, 3, 4, 5, 6} or {0, 1, 2, 3, 4}
+AUDIT_BURST_CHARTS = env_int("AUDIT_BURST_CHARTS", 10, minimum=2)
+AUDIT_BURST_MINUTES = env_int("AUDIT_BURST_MINUTES", 10, minimum=1)
+AUDIT_FLAG_WINDOW_DAYS = env_int("AUDIT_FLAG_WINDOW_DAYS", 14, minimum=1)
 
 # --- Locale ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -51,5 +51,6 @@ urlpatterns = [
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
     path("", include("records.urls")),
+    path("", include("audit.urls")),
     path("django-admin/", admin.site.urls),
 ]

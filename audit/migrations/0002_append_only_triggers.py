@@ -4,12 +4,12 @@ from audit import db
 
 
 def install(apps, schema_editor):
-    db.install(schema_editor.connection)
+    db.install(schema_editor.connection, tables=("audit_auditevent",))
 
 
 def uninstall(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
-        for table in db.APPEND_ONLY_TABLES:
+        for table in ("audit_auditevent",):
             for statement in db.drop_sql(schema_editor.connection.vendor, table):
                 cursor.execute(statement)
 

@@ -1,0 +1,139 @@
+"""Reading the audit log for review: filters, keyset pagination, and flags."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from audit.models import AuditEvent, FlagKind, FlagReview, Outcome
+
+PAGE_SIZE = 50
+CLIENT_READ_ACTIONS = ("chart.view", "note.view", "note.print", "pnote.view")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    actor_id: int | None = None
+    client_id: int | None = None
+    action: str = ""
+    outcome: str = ""
+    date_from: datetime | None = None  # inclusive, aware
+    date_to: datetime | None = None  # exclusive, aware
+
+    def apply(self, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        if self.actor_id:
+            qs = qs.filter(actor_id=self.actor_id)
+        if self.client_id:
+            qs = qs.filter(client_id=self.client_id)
+        if self.action:
+            qs = (
+                qs.filter(action__startswith=self.action)
+                if self.action.endswith(".")
+                else qs.filter(action=self.action)
+            )
+        if self.outcome:
+            qs = qs.filter(outcome=self.outcome)
+        if self.date_from:
+            qs = qs.filter(occurred_at__gte=self.date_from)
+        if self.date_to:
+            qs = qs.filter(occurred_at__lt=self.date_to)
+        return qs
+
+
+def local_day_bounds(day_from, day_to) -> tuple[datetime | None, datetime | None]:
+    """Practice-local dates to an aware [from, to) range."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(day_from, time.min), tz) if day_from else None
+    end = timezone.make_aware(datetime.combine(day_to + timedelta(days=1), time.min), tz) if day_to else None
+    return start, end
+
+
+def event_page(flt: EventFilter, *, before: int | None = None, size: int = PAGE_SIZE):
+    """Newest first; `before` is the last seq of the previous page (keyset, no OFFSET).
+    Returns (events, next_before or None)."""
+    qs = flt.apply(AuditEvent.objects.all())
+    if before:
+        qs = qs.filter(seq__lt=before)
+    rows = list(qs.select_related("client").order_by("-seq")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].seq if more and rows else None)
+
+
+def events_for_export(flt: EventFilter):
+    return flt.apply(AuditEvent.objects.all()).select_related("client").order_by("-seq").iterator(chunk_size=2000)
+
+
+# --- Flags -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    event: AuditEvent
+    note: str
+
+    @property
+    def label(self) -> str:
+        return FlagKind(self.kind).label
+
+
+def _outside_office_hours(moment: datetime) -> bool:
+    local = timezone.localtime(moment)
+    start, end = settings.AUDIT_OFFICE_HOURS
+    return local.weekday() not in settings.AUDIT_OFFICE_WEEKDAYS or not (start <= local.hour < end)
+
+
+def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
+    """Unreviewed flags of the last `days` days, newest first."""
+    since = timezone.now() - timedelta(days=days or settings.AUDIT_FLAG_WINDOW_DAYS)
+    reviewed = set(FlagReview.objects.filter(event__occurred_at__gte=since).values_list("event_id", "kind"))
+    found: list[Flag] = []
+
+    def add(kind: str, event: AuditEvent, note: str) -> None:
+        if (event.seq, kind) not in reviewed:
+            found.append(Flag(kind, event, note))
+
+    recent = AuditEvent.objects.filter(occurred_at__gte=since).select_related("client")
+    for event in recent.filter(action__startswith="emergency."):
+        add(FlagKind.EMERGENCY, event, event.reason)
+    for event in recent.filter(outcome=Outcome.DENIED).exclude(action__startswith="auth."):
+        add(FlagKind.DENIED, event, event.reason)
+    for event in recent.filter(outcome=Outcome.DENIED, action="auth.lockout"):
+        add(FlagKind.DENIED, event, "sign-in locked out")
+
+    reads = recent.filter(action__in=CLIENT_READ_ACTIONS, outcome=Outcome.ALLOWED).order_by("actor_id", "seq")
+    window = timedelta(minutes=settings.AUDIT_BURST_MINUTES)
+    recent_by_actor: dict[int | None, deque] = defaultdict(deque)
+    for event in reads:
+        if _outside_office_hours(event.occurred_at):
+            add(FlagKind.AFTER_HOURS, event, timezone.localtime(event.occurred_at).strftime("%a %H:%M"))
+        if event.action != "chart.view":
+            continue
+        seen = recent_by_actor[event.actor_id]
+        seen.append(event)
+        while seen and event.occurred_at - seen[0].occurred_at > window:
+            seen.popleft()
+        clients = {e.client_id for e in seen}
+        if len(clients) >= settings.AUDIT_BURST_CHARTS:
+            add(FlagKind.MANY_CHARTS, event, f"{len(clients)} charts in {settings.AUDIT_BURST_MINUTES} minutes")
+            seen.clear()  # one flag per burst
+    found.sort(key=lambda f: f.event.seq, reverse=True)
+    return found[:limit]
+
+
+def latest_verification():
+    from audit.models import ChainVerification
+
+    return ChainVerification.objects.select_related("run_by").first()
+
+
+def actor_choices():
+    from practice.models import User
+
+    return User.objects.filter(
+        Q(role__in=["counselor", "supervisor", "practice_admin"]) | Q(is_superuser=True)
+    ).order_by("last_name", "first_name")

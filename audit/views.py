@@ -1,0 +1,132 @@
+import csv
+
+from django.contrib import messages
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from audit import selectors, services
+from audit.forms import EventFilterForm, FlagReviewForm
+from audit.selectors import EventFilter
+
+
+def _filter_from(request) -> tuple[EventFilterForm, EventFilter | None]:
+    form = EventFilterForm(request.GET or None)
+    if not request.GET:
+        return form, EventFilter()
+    return form, (form.event_filter() if form.is_valid() else None)
+
+
+def audit_log(request):
+    services.require_reviewer(request.user, "audit.view")
+    form, flt = _filter_from(request)
+    events, next_before = ([], None)
+    if flt is not None:
+        before = request.GET.get("before")
+        events, next_before = services.review_log(
+            actor=request.user, flt=flt, before=int(before) if before and before.isdigit() else None
+        )
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "form": form,
+            "events": events,
+            "next_before": next_before,
+            "query": query.urlencode(),
+            "verification": selectors.latest_verification(),
+        },
+    )
+
+
+def _cell(value) -> str:
+    """Spreadsheet-safe text: a leading = + - @ would be run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def audit_export(request):
+    services.require_reviewer(request.user, "audit.export")
+    form, flt = _filter_from(request)
+    if flt is None:
+        return render(request, "audit/log.html", {"form": form, "events": []}, status=400)
+    rows = services.export_log(actor=request.user, flt=flt)
+    writer = csv.writer(_Echo())
+    header = [
+        "seq",
+        "occurred_at_utc",
+        "actor",
+        "role",
+        "action",
+        "outcome",
+        "client",
+        "object_type",
+        "object_id",
+        "reason",
+        "ip",
+        "user_agent",
+        "request_id",
+        "hash",
+    ]
+
+    def lines():
+        yield writer.writerow(header)
+        for e in rows:
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        e.seq,
+                        e.occurred_at.isoformat(),
+                        e.actor_username,
+                        e.actor_role,
+                        e.action,
+                        e.outcome,
+                        e.client.record_number if e.client_id else "",
+                        e.object_type,
+                        e.object_id,
+                        e.reason,
+                        e.ip or "",
+                        e.user_agent,
+                        e.request_id,
+                        e.hash,
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response
+
+
+def audit_flags(request):
+    flags = services.review_flags(actor=request.user)
+    return render(request, "audit/flags.html", {"flags": flags})
+
+
+@require_POST
+def audit_flag_review(request):
+    services.require_reviewer(request.user, "audit.flag_review")
+    form = FlagReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a comment before marking a flag reviewed.")
+        return redirect("audit_flags")
+    services.review_flag(actor=request.user, **form.cleaned_data)
+    messages.success(request, f"Event #{form.cleaned_data['seq']} marked reviewed.")
+    return redirect("audit_flags")
+
+
+@require_POST
+def audit_verify(request):
+    verdict = services.verify_now(actor=request.user)
+    (messages.success if verdict.ok else messages.error)(request, str(verdict))
+    return redirect("audit_log")
