@@ -4,6 +4,7 @@ no audit, no security middleware), rendering the same page layout. Used only by 
 benchmark, never deployed."""
 
 from practice.settings import *  # noqa: F403
+from practice.settings import TEMPLATES
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -11,8 +12,6 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "bench.bare_urls"
 # The layout's context processors, minus the CSP nonce (its middleware is not here).
-TEMPLATES[0]["OPTIONS"]["context_processors"] = [  # noqa: F405
-    p
-    for p in TEMPLATES[0]["OPTIONS"]["context_processors"]
-    if not p.startswith("csp.")  # noqa: F405
+TEMPLATES[0]["OPTIONS"]["context_processors"] = [
+    p for p in TEMPLATES[0]["OPTIONS"]["context_processors"] if not p.startswith("csp.")
 ]

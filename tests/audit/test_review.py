@@ -148,7 +148,7 @@ class FlagsTest(RecordsTestCase):
     def test_denied_attempts_and_emergency_access_are_flagged(self):
         with time_machine.travel(TZ_NOON, tick=False):
             audit.record(action="emergency.access", actor=self.bob, client=self.rec, reason="client in crisis")
-            with self.assertRaises(Exception):
+            with self.assertRaises(records.NotFound):
                 records.chart_view(actor=self.bob, record_number=self.rec.record_number)
         flags = self.flags()
         self.assertIn(("emergency", "emergency.access"), flags)
