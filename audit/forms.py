@@ -5,7 +5,7 @@ from audit.selectors import EventFilter, actor_choices, local_day_bounds
 
 
 class EventFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(queryset=actor_choices(), required=False, label="Person")
+    actor = forms.ModelChoiceField(queryset=actor_choices(), required=False, label="Person", empty_label="Anyone")
     client = forms.CharField(required=False, max_length=12, label="Client record number")
     action = forms.CharField(
         required=False, max_length=64, help_text="Exact (chart.view) or a prefix ending in a dot (note.)"

@@ -41,13 +41,33 @@ def record(
     the work. Outside one, the append is its own transaction: a read service writes its
     event, and only then returns the data.
     """
+    values = _event_values(
+        action=action,
+        actor=actor,
+        outcome=outcome,
+        client=client,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        actor_username=actor_username,
+    )
+    values["seq"], values["prev_hash"], values["hash"] = _append(values)
+    event = AuditEvent(**values)
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
+def _event_values(
+    *, action, actor, outcome, client, object_type, object_id, reason, actor_username, occurred_at=None
+) -> dict:
     if outcome not in Outcome.values:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     ctx = audit_context.current()
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    values = {
-        "occurred_at": timezone.now(),
+    return {
+        "occurred_at": occurred_at or timezone.now(),
         "actor_id": actor.pk if actor else None,
         "actor_username": actor.get_username() if actor else (actor_username or ""),
         "actor_role": getattr(actor, "role", "") if actor else "",
@@ -61,11 +81,6 @@ def record(
         "user_agent": ctx.user_agent[:300],
         "request_id": ctx.request_id,
     }
-    values["seq"], values["prev_hash"], values["hash"] = _append(values)
-    event = AuditEvent(**values)
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
 
 
 def _append(values: dict) -> tuple[int, str, str]:

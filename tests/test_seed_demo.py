@@ -19,6 +19,15 @@ class SeedDemoTest(TestCase):
         self.assertTrue(SessionNote.objects.filter(status="signed").exists())
         self.assertTrue(SessionNote.objects.filter(status="draft").exists())
         self.assertTrue(PsychotherapyNote.objects.exists())
+        from audit.demo import DEMO_AGENT
+        from audit.models import AuditEvent
+        from audit.selectors import flags
+        from audit.verify import verify_chain
+
+        self.assertGreater(AuditEvent.objects.filter(user_agent=DEMO_AGENT).count(), 1000)
+        self.assertTrue(verify_chain().ok)
+        kinds = {f.kind for f in flags()}
+        self.assertTrue({"after_hours", "denied", "many_charts"} <= kinds, kinds)
         text = out.getvalue()
         self.assertIn("casey.counselor", text)
         self.assertIn("TOTP secret", text)

@@ -15,14 +15,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         require_debug("seed_demo")
+        from audit import demo as audit_demo
         from records import demo as records_demo
 
         with operator_context("seed_demo"), transaction.atomic():
             staff = [self._staff(*row) for row in DEMO_STAFF]
             admin = User.objects.get(username="avery.admin")
             created = records_demo.seed(admin=admin)
+            history = audit_demo.seed()
         if created:
             self.stdout.write(f"Created {created} demo clients with notes.")
+        if history:
+            self.stdout.write(f"Wrote a demo access history of {history} audit events.")
         self._print_sign_in(staff)
 
     def _staff(self, username, first, last, role):
