@@ -1,11 +1,12 @@
-"""Canonical bytes and hashes of audit events. The writers (Python on SQLite, the
-audit_append() database function on PostgreSQL) and the verifier share one definition:
+"""Canonical bytes and hashes of audit events. One definition:
 
     hash = SHA-256( "<seq>|<prev_hash>|" + body )
 
-where body is the canonical JSON of the event's other fields (BODY_FIELDS, in order).
-Python always builds the body; on PostgreSQL the database adds seq and prev_hash under
-the chain lock, so one statement appends an event.
+where body is a JSON array of the event's other fields (BODY_FIELDS, in order), written
+exactly as PostgreSQL's json_build_array(...)::text writes it. On PostgreSQL the
+functions audit_body() and audit_append() (audit/sql.py) build it in the database, so one
+statement appends an event and verification runs at the database's speed; on SQLite this
+module builds it. Tests check that both give the same text.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def _normalise(name: str, value):
 
 
 def body_text(values: dict) -> str:
+    """The same text as the SQL function audit_body() (json_build_array(...)::text), so
+    a chain written on either database verifies with either implementation."""
     return json.dumps(
-        [_normalise(name, values.get(name)) for name in BODY_FIELDS], ensure_ascii=False, separators=(",", ":")
+        [_normalise(name, values.get(name)) for name in BODY_FIELDS], ensure_ascii=False, separators=(", ", ": ")
     )
 
 

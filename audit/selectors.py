@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent, FlagKind, FlagReview, Outcome
@@ -59,14 +59,19 @@ def event_page(flt: EventFilter, *, before: int | None = None, size: int = PAGE_
     qs = flt.apply(AuditEvent.objects.all())
     if before:
         qs = qs.filter(seq__lt=before)
-    rows = list(qs.select_related("client").order_by("-seq")[: size + 1])
+    rows = list(qs.annotate(client_record=F("client__record_number")).order_by("-seq")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].seq if more and rows else None)
 
 
 def events_for_export(flt: EventFilter):
-    return flt.apply(AuditEvent.objects.all()).select_related("client").order_by("-seq").iterator(chunk_size=2000)
+    return (
+        flt.apply(AuditEvent.objects.all())
+        .annotate(client_record=F("client__record_number"))
+        .order_by("-seq")
+        .iterator(chunk_size=2000)
+    )
 
 
 # --- Flags -------------------------------------------------------------------------------
@@ -97,7 +102,8 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
         if (event.seq, kind) not in reviewed:
             found.append(Flag(kind, event, note))
 
-    recent = AuditEvent.objects.filter(occurred_at__gte=since).select_related("client")
+    # The record number only: review pages never decrypt a client's identifying data.
+    recent = AuditEvent.objects.filter(occurred_at__gte=since).annotate(client_record=F("client__record_number"))
     for event in recent.filter(action__startswith="emergency."):
         add(FlagKind.EMERGENCY, event, event.reason)
     for event in recent.filter(outcome=Outcome.DENIED).exclude(action__startswith="auth."):

@@ -8,6 +8,8 @@ before they return the data, so a failed write means nothing is returned.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from audit.models import AuditEvent, Outcome
 CHAIN_LOCK_ID = 0x5EC0_4D17
 
 _APPEND_ARGS = (
-    "%s::text, %s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::bigint, %s::text, %s::text, "
+    "%s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::bigint, %s::text, %s::text, "
     "%s::text, %s::text, %s::inet, %s::text, %s::text"
 )
 
@@ -77,23 +79,33 @@ def _event_values(
         "object_type": object_type,
         "object_id": str(object_id),
         "reason": reason[:500],
-        "ip": ctx.ip,
+        "ip": _canonical_ip(ctx.ip),
         "user_agent": ctx.user_agent[:300],
         "request_id": ctx.request_id,
     }
 
 
+def _canonical_ip(ip: str | None) -> str | None:
+    """The address as PostgreSQL's host() writes it back (compressed IPv6)."""
+    if not ip:
+        return None
+    try:
+        return ipaddress.ip_address(ip).compressed
+    except ValueError:
+        return None
+
+
 def _append(values: dict) -> tuple[int, str, str]:
     """Write the event; return (seq, prev_hash, hash)."""
-    body = body_text(values)
     if connection.vendor == "postgresql":
         # One statement: lock, read the head, hash, insert (audit.sql.CREATE_AUDIT_APPEND).
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT out_seq, out_prev_hash, out_hash FROM audit_append({_APPEND_ARGS})",  # noqa: S608
-                [body, *(values[name] for name in BODY_FIELDS)],
+                [values[name] for name in BODY_FIELDS],
             )
             return cursor.fetchone()
+    body = body_text(values)
     # SQLite: transactions begin IMMEDIATE (settings), which serializes writers.
     # savepoint=False: inside a service's transaction a failure here fails the whole
     # transaction anyway.

@@ -1,13 +1,39 @@
-"""The PostgreSQL function that appends one audit event in one statement: it takes the
-chain lock, reads the head with a fresh snapshot, computes the hash exactly as
-audit.chain.chain_hash does, and inserts. Installed by migration 0004."""
+"""PostgreSQL functions of the audit chain (installed by migrations):
 
-CREATE_AUDIT_APPEND = """
-CREATE OR REPLACE FUNCTION audit_append(
-    p_body text, p_occurred_at timestamptz, p_actor_id bigint, p_actor_username text,
-    p_actor_role text, p_action text, p_client_id bigint, p_outcome text, p_object_type text,
-    p_object_id text, p_reason text, p_ip inet, p_user_agent text, p_request_id text
-) RETURNS TABLE (out_seq bigint, out_prev_hash text, out_hash text)
+- audit_body(...): an event's canonical body, the same text as audit.chain.body_text;
+- audit_append(...): takes the chain lock, reads the head with a fresh snapshot, hashes
+  and inserts, in one statement.
+"""
+
+BODY_ARGS = (
+    "p_occurred_at timestamptz, p_actor_id bigint, p_actor_username text, p_actor_role text, p_action text, "
+    "p_client_id bigint, p_outcome text, p_object_type text, p_object_id text, p_reason text, p_ip inet, "
+    "p_user_agent text, p_request_id text"
+)
+BODY_TYPES = "timestamptz, bigint, text, text, text, bigint, text, text, text, text, inet, text, text"
+BODY_COLUMNS = (
+    "occurred_at, actor_id, actor_username, actor_role, action, client_id, outcome, object_type, object_id, "
+    "reason, ip, user_agent, request_id"
+)
+
+CREATE_AUDIT_BODY = f"""
+CREATE OR REPLACE FUNCTION audit_body({BODY_ARGS}) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_array(
+        to_char(p_occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        p_actor_id, p_actor_username, p_actor_role, p_action, p_client_id, p_outcome, p_object_type,
+        p_object_id, p_reason, host(p_ip), p_user_agent, p_request_id
+    )::text
+$$;
+"""
+
+EXPECTED_HASH_SQL = (
+    f"encode(sha256(convert_to(seq::text || '|' || prev_hash || '|' || audit_body({BODY_COLUMNS}), 'UTF8')), 'hex')"
+)
+
+CREATE_AUDIT_APPEND = f"""
+CREATE OR REPLACE FUNCTION audit_append({BODY_ARGS})
+RETURNS TABLE (out_seq bigint, out_prev_hash text, out_hash text)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_seq bigint;
@@ -23,7 +49,9 @@ BEGIN
         v_prev := repeat('0', 64);
     END IF;
     v_seq := v_seq + 1;
-    v_hash := encode(sha256(convert_to(v_seq::text || '|' || v_prev || '|' || p_body, 'UTF8')), 'hex');
+    v_hash := encode(sha256(convert_to(v_seq::text || '|' || v_prev || '|' || audit_body(
+        p_occurred_at, p_actor_id, p_actor_username, p_actor_role, p_action, p_client_id, p_outcome,
+        p_object_type, p_object_id, p_reason, p_ip, p_user_agent, p_request_id), 'UTF8')), 'hex');
     INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_username, actor_role, action,
         client_id, outcome, object_type, object_id, reason, ip, user_agent, request_id, prev_hash, hash)
     VALUES (v_seq, p_occurred_at, p_actor_id, p_actor_username, p_actor_role, p_action,
@@ -32,9 +60,12 @@ BEGIN
     RETURN QUERY SELECT v_seq, v_prev, v_hash;
 END;
 $$;
-"""
+"""  # noqa: S608 - constants only
 
-DROP_AUDIT_APPEND = """
+# The first version (migration 0004) took the body from the application.
+DROP_AUDIT_APPEND_V1 = """
 DROP FUNCTION IF EXISTS audit_append(text, timestamptz, bigint, text, text, text, bigint, text, text, text,
     text, inet, text, text);
 """
+DROP_AUDIT_APPEND = f"DROP FUNCTION IF EXISTS audit_append({BODY_TYPES});"
+DROP_AUDIT_BODY = f"DROP FUNCTION IF EXISTS audit_body({BODY_TYPES});"

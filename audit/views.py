@@ -90,7 +90,7 @@ def audit_export(request):
                         e.actor_role,
                         e.action,
                         e.outcome,
-                        e.client.record_number if e.client_id else "",
+                        e.client_record or "",
                         e.object_type,
                         e.object_id,
                         e.reason,

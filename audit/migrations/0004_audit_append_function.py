@@ -1,17 +1,15 @@
 from django.db import migrations
 
-from audit.services import CHAIN_LOCK_ID
-from audit.sql import CREATE_AUDIT_APPEND, DROP_AUDIT_APPEND
+# Superseded by 0007 (the body is now built in the database). Nothing is created here any
+# more; 0007 installs the current functions.
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE_AUDIT_APPEND % {"lock_id": CHAIN_LOCK_ID})
+    pass
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_AUDIT_APPEND)
+    pass
 
 
 class Migration(migrations.Migration):

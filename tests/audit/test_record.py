@@ -86,3 +86,31 @@ class AuditFailClosedTest(PracticeTestCase):
                 },
             )
         self.assertFalse(User.objects.filter(username="ghost").exists())
+
+
+class BodyParityTest(PracticeTestCase):
+    """The SQL audit_body() and Python body_text() write the same text (PostgreSQL)."""
+
+    def test_tricky_values_give_the_same_body(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL only")
+        from audit.chain import BODY_FIELDS, body_text
+        from audit.context import RequestContext, reset, set_current
+        from audit.sql import BODY_COLUMNS
+
+        token = set_current(RequestContext(request_id="r" * 32, ip="0:0:0:0:0:0:0:1", user_agent='Agent "x" \\ é'))
+        try:
+            event = audit.record(
+                action="test.parity",
+                actor=self.alice,
+                reason='quote " backslash \\ newline \n tab \t \x01 € 😀 \x7f',
+                object_id="x/ü",
+            )
+        finally:
+            reset(token)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT audit_body({BODY_COLUMNS}) FROM audit_auditevent WHERE seq = %s", [event.seq])
+            in_sql = cursor.fetchone()[0]
+        stored = AuditEvent.objects.get(seq=event.seq)
+        self.assertEqual(body_text({f: getattr(stored, f) for f in BODY_FIELDS}), in_sql)
+        self.assertEqual(stored.ip, "::1")
