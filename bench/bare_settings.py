@@ -1,17 +1,23 @@
-"""The comparison stack for bench/note_page.py: Django with plain session
-authentication and nothing else (no two-factor, no object permission, no decryption,
-no audit, no security middleware), rendering the same page layout. Used only by the
-benchmark, never deployed."""
+"""Baseline stacks for bench/note_page.py (never deployed). Both read the note row with
+plain session authentication and none of the protections under test: no two-factor, no
+object permission, no decryption, no audit.
+
+- bench.bare_settings: Django's ordinary web stack kept (security headers, CSRF,
+  messages, CSP, no-store, static files), the four protections removed.
+- bench.bare_minimal_settings: sessions and authentication only.
+"""
 
 from practice.settings import *  # noqa: F403
-from practice.settings import TEMPLATES
+from practice.settings import MIDDLEWARE, TEMPLATES
 
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-]
+_UNDER_TEST = {
+    "practice.middleware.RequestContextMiddleware",  # audit context
+    "practice.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "practice.middleware.StaffTwoFactorMiddleware",
+    "practice.middleware.DecryptionFailureMiddleware",
+    "axes.middleware.AxesMiddleware",
+}
+MIDDLEWARE = [m for m in MIDDLEWARE if m not in _UNDER_TEST]
 ROOT_URLCONF = "bench.bare_urls"
-# The layout's context processors, minus the CSP nonce (its middleware is not here).
-TEMPLATES[0]["OPTIONS"]["context_processors"] = [
-    p for p in TEMPLATES[0]["OPTIONS"]["context_processors"] if not p.startswith("csp.")
-]
+TEMPLATES = TEMPLATES

@@ -69,7 +69,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, settings_module: str = "practice.settings", workers: int = 2):
+def gunicorn(
+    env: dict[str, str], *, settings_module: str = "practice.settings", app: str = "practice.wsgi", workers: int = 2
+):
     port = free_port()
     proc_env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
     proc = subprocess.Popen(
