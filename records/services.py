@@ -16,6 +16,7 @@ import json
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import audit
@@ -309,6 +310,10 @@ def note_sign(*, actor: User, note_id: int) -> SessionNote:
         note.content_sha256 = note.compute_sha256()
         note.needs_cosign = actor.is_pre_licensed
         note.save(update_fields=["status", "signed_by", "signed_at", "content_sha256", "needs_cosign", "updated_at"])
+        # The retention period counts from the last date of service.
+        Client.objects.filter(pk=note.client_id).filter(
+            Q(last_service_date__isnull=True) | Q(last_service_date__lt=note.date_of_service)
+        ).update(last_service_date=note.date_of_service)
         audit.record(
             action="note.sign",
             actor=actor,
@@ -394,3 +399,29 @@ def psychotherapy_note_view(*, actor: User, note_id: int) -> PsychotherapyNote:
         action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note", object_id=note.pk
     )
     return note
+
+
+# --- Discharge ---------------------------------------------------------------------------
+def client_set_status(*, actor: User, record_number: str, discharged: bool, on: date | None = None) -> Client:
+    """Discharge a client (or readmit one). Rule: the client's assigned counselors or a
+    practice admin. The record is kept; the retention period counts from the last date of
+    service."""
+    action = "client.discharge" if discharged else "client.readmit"
+    client = selectors.client_for(actor, record_number, WRITE_NOTES)
+    if client is None and actor.is_practice_admin:
+        client = Client.objects.filter(record_number=record_number).first()
+    if client is None:
+        _deny(action, actor, object_type="client", object_id=record_number, reason="no access")
+    with transaction.atomic():
+        client.status = Client.Status.DISCHARGED if discharged else Client.Status.ACTIVE
+        client.discharged_on = (on or timezone.localdate()) if discharged else None
+        client.save(update_fields=["status", "discharged_on"])
+        audit.record(
+            action=action,
+            actor=actor,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            reason=f"on={client.discharged_on}" if discharged else "",
+        )
+    return client

@@ -6,6 +6,7 @@ urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("clients/<str:record_number>/", views.chart, name="chart"),
     path("clients/<str:record_number>/notes/new/", views.note_create, name="note_create"),
+    path("clients/<str:record_number>/status/", views.client_status, name="client_status"),
     path(
         "clients/<str:record_number>/psychotherapy-notes/new/",
         views.psychotherapy_note_create,

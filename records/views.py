@@ -131,3 +131,11 @@ def admin_unassign(request, record_number, user_id):
     services.unassign(actor=request.user, client=client, counselor=get_object_or_404(User, pk=user_id))
     messages.success(request, "Assignment ended. Access removed at once.")
     return redirect("admin_client_assignments", record_number=record_number)
+
+
+@require_POST
+def client_status(request, record_number):
+    discharged = request.POST.get("discharged") == "1"
+    services.client_set_status(actor=request.user, record_number=record_number, discharged=discharged)
+    messages.success(request, "Client discharged. The record is kept." if discharged else "Client readmitted.")
+    return redirect("chart", record_number=record_number)

@@ -133,3 +133,40 @@ class CoSignTest(RecordsTestCase):
         note.refresh_from_db()
         self.assertIsNone(note.cosigned_at)
         self.assertEqual(len(self.events("note.cosign", outcome=Outcome.DENIED)), 3)
+
+
+class DischargeTest(RecordsTestCase):
+    def test_signing_records_the_last_date_of_service(self):
+        self.signed_note()
+        self.rec.refresh_from_db()
+        self.assertEqual(self.rec.last_service_date, date(2026, 11, 2))
+        self.write_note(date_of_service=date(2026, 11, 20))  # a draft does not count
+        self.rec.refresh_from_db()
+        self.assertEqual(self.rec.last_service_date, date(2026, 11, 2))
+
+    def test_assigned_counselor_discharges_and_readmits(self):
+        self.sign_in(self.alice)
+        self.client.post(reverse("client_status", args=[self.rec.record_number]), {"discharged": "1"})
+        self.rec.refresh_from_db()
+        self.assertEqual(self.rec.status, "discharged")
+        self.assertIsNotNone(self.rec.discharged_on)
+        self.assertOneEvent("client.discharge", actor=self.alice, client=self.rec)
+        self.client.post(reverse("client_status", args=[self.rec.record_number]), {"discharged": "0"})
+        self.rec.refresh_from_db()
+        self.assertEqual((self.rec.status, self.rec.discharged_on), ("active", None))
+        self.assertOneEvent("client.readmit", actor=self.alice)
+
+    def test_others_cannot_discharge(self):
+        for user in (self.bob, self.sam, self.claire):
+            self.sign_in(user)
+            response = self.client.post(reverse("client_status", args=[self.rec.record_number]), {"discharged": "1"})
+            self.assertIn(response.status_code, (403, 404), user)
+        self.rec.refresh_from_db()
+        self.assertEqual(self.rec.status, "active")
+        self.assertEqual(len(self.events("client.discharge", outcome=Outcome.DENIED)), 3)
+
+    def test_a_practice_admin_may_discharge_without_reading_the_chart(self):
+        services.client_set_status(actor=self.avery, record_number=self.rec.record_number, discharged=True)
+        self.rec.refresh_from_db()
+        self.assertEqual(self.rec.status, "discharged")
+        self.assertOneEvent("client.discharge", actor=self.avery)
