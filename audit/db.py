@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-APPEND_ONLY_TABLES = ("audit_auditevent", "audit_flagreview")
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_flagreview", "consent_disclosure")
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger AS $$

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "practice",
     "audit",
     "records",
+    "consent",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,11 @@ AUDIT_OFFICE_WEEKDAYS = env_bool("AUDIT_WEEKENDS_ARE_OFFICE_HOURS", False) and {
 AUDIT_BURST_CHARTS = env_int("AUDIT_BURST_CHARTS", 10, minimum=2)
 AUDIT_BURST_MINUTES = env_int("AUDIT_BURST_MINUTES", 10, minimum=1)
 AUDIT_FLAG_WINDOW_DAYS = env_int("AUDIT_FLAG_WINDOW_DAYS", 14, minimum=1)
+
+# --- Disclosures ------------------------------------------------------------------------
+DISCLOSURE_LINK_DAYS = env_int("DISCLOSURE_LINK_DAYS", 7, minimum=1)
+DISCLOSURE_MAX_DOWNLOADS = env_int("DISCLOSURE_MAX_DOWNLOADS", 3, minimum=1)
+DISCLOSURE_MAX_CODE_ATTEMPTS = env_int("DISCLOSURE_MAX_CODE_ATTEMPTS", 5, minimum=1)
 
 # --- Locale ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

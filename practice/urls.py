@@ -52,5 +52,6 @@ urlpatterns = [
     path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
     path("", include("records.urls")),
     path("", include("audit.urls")),
+    path("", include("consent.urls")),
     path("django-admin/", admin.site.urls),
 ]

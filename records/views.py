@@ -19,6 +19,10 @@ def caseload(request):
 def chart(request, record_number):
     context = services.chart_view(actor=request.user, record_number=record_number)
     context["templates"] = NoteTemplate.choices
+    if context["can_write"]:
+        from consent.services import chart_consents
+
+        context["consents"] = chart_consents(client=context["client"])
     return render(request, "records/chart.html", context)
 
 

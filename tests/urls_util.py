@@ -14,6 +14,10 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_done",
         "password_reset_confirm",
         "password_reset_complete",
+        # A client without an account sets a password from a one-time link.
+        "invitation_accept",
+        # A recipient outside the practice downloads a package: expiring link + one-time code.
+        "delivery_download",
     }
 )
 

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from records.fields import EncryptedCharField, EncryptedEmailField, EncryptedTextField
+from records.models import Client
+
+
+class Category(models.TextChoices):
+    """What an authorization may release. Psychotherapy notes are not a category: they
+    need an authorization of their own kind."""
+
+    ATTENDANCE = "attendance", "Attendance and dates of service"
+    DIAGNOSIS = "diagnosis", "Diagnosis"
+    TREATMENT_PLAN = "treatment_plan", "Treatment plan"
+    PROGRESS_NOTES = "progress_notes", "Progress notes"
+    ASSESSMENTS = "assessments", "Assessments"
+    DISCHARGE_SUMMARY = "discharge_summary", "Discharge summary"
+    SUBSTANCE_USE = "substance_use", "Substance-use information (42 CFR Part 2)"
+
+
+class Purpose(models.TextChoices):
+    CLIENT_REQUEST = "client_request", "At the request of the client"
+    CONTINUITY = "continuity", "Continuity of care / coordination of treatment"
+    LEGAL = "legal", "Legal proceedings"
+    INSURANCE = "insurance", "Insurance or payment"
+    SCHOOL = "school", "School or educational services"
+    OTHER = "other", "Other (described)"
+
+
+class LegalBasis(models.TextChoices):
+    """Disclosures the law permits without an authorization."""
+
+    DUTY_TO_WARN = "duty_to_warn", "Duty to warn or protect"
+    COURT_ORDER = "court_order", "Court order"
+    ABUSE_REPORT = "abuse_report", "Mandated abuse or neglect report"
+
+
+class Authorization(models.Model):
+    """A release of information (45 CFR 164.508(c)). Prepared by a counselor, signed by
+    the client (or their personal representative) online. Once signed, the text shown is
+    frozen with its SHA-256 and nothing about it changes; revocation only adds a date."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", "Release of information"
+        PSYCHOTHERAPY_NOTES = "psychotherapy_notes", "Release of psychotherapy notes"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PENDING = "pending", "Waiting for signature"
+        SIGNED = "signed", "Signed"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="authorizations")
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Who receives (identifying a third party and the client's relation to them: encrypted).
+    recipient_name = EncryptedCharField(max_length=200)
+    recipient_organization = EncryptedCharField(max_length=200, blank=True)
+    recipient_email = EncryptedEmailField()
+    recipient_address = EncryptedTextField(blank=True)
+    # What, why, until when.
+    categories = models.JSONField(default=list, blank=True)
+    information_from = models.DateField()
+    information_to = models.DateField()
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    purpose_detail = EncryptedTextField(blank=True)
+    expires_on = models.DateField()
+    expiration_event = EncryptedCharField(max_length=200, blank=True)
+    # A personal representative signs for a minor or a person under guardianship.
+    representative_name = EncryptedCharField(max_length=200, blank=True)
+    representative_authority = EncryptedCharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Signature: the exact text shown, frozen, and the evidence of signing.
+    signed_text = EncryptedTextField(blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    signed_name = EncryptedCharField(max_length=200, blank=True)
+    signature_image = EncryptedTextField(blank=True)  # data:image/png;base64,... (optional)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+    signed_user_agent = models.CharField(max_length=300, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(information_from__lte=models.F("information_to")), name="authorization_date_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["signed", "revoked"])
+                | Q(signed_at__isnull=False, text_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="authorization_signature_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked") | Q(revoked_at__isnull=False), name="authorization_revocation_dated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Authorization {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_on < timezone.localdate()
+
+    @property
+    def is_active(self) -> bool:
+        """Signed, not revoked, not expired: checked at the moment of every disclosure."""
+        return self.status == self.Status.SIGNED and self.revoked_at is None and not self.is_expired
+
+    @property
+    def state_label(self) -> str:
+        if self.status == self.Status.SIGNED and self.is_expired:
+            return "Expired"
+        return self.get_status_display()
+
+    @property
+    def has_substance_use(self) -> bool:
+        return Category.SUBSTANCE_USE in self.categories
+
+    def category_labels(self) -> list[str]:
+        return [Category(c).label for c in self.categories if c in Category.values]
+
+    def verify_text(self) -> bool:
+        return (
+            bool(self.signed_text) and hashlib.sha256(self.signed_text.encode("utf-8")).hexdigest() == self.text_sha256
+        )
+
+
+class Invitation(models.Model):
+    """A one-time link for a client without an account: set a password, then sign."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.client}"
+
+
+class Disclosure(models.Model):
+    """Information that left the practice: the accounting of disclosures is generated
+    from these rows, which are append-only (database triggers) and never edited."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
+    authorization = models.ForeignKey(
+        Authorization, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices, blank=True)
+    justification = EncryptedTextField(blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField()
+    recipient_name = EncryptedCharField(max_length=200)
+    recipient_organization = EncryptedCharField(max_length=200, blank=True)
+    recipient_email = EncryptedEmailField()
+    categories = models.JSONField(blank=True)
+    information_from = models.DateField()
+    information_to = models.DateField()
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    purpose_detail = EncryptedTextField(blank=True)
+    includes_psychotherapy_notes = models.BooleanField(default=False)
+    includes_substance_use = models.BooleanField(default=False)
+    # The package as sent (PDF, base64), encrypted, and its SHA-256.
+    package = EncryptedTextField()
+    package_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(authorization__isnull=False, legal_basis="")
+                | Q(authorization__isnull=True, legal_basis__in=LegalBasis.values),
+                name="disclosure_has_authorization_or_legal_basis",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk}"
+
+    def description(self) -> str:
+        labels = [Category(c).label for c in self.categories if c in Category.values]
+        if self.includes_psychotherapy_notes:
+            labels.append("Psychotherapy notes")
+        return f"{', '.join(labels)} ({self.information_from:%b %d, %Y} – {self.information_to:%b %d, %Y})"
+
+    def purpose_text(self) -> str:
+        if self.legal_basis:
+            return LegalBasis(self.legal_basis).label
+        return self.get_purpose_display() + (f": {self.purpose_detail}" if self.purpose_detail else "")
+
+
+class DeliveryLink(models.Model):
+    """How the recipient fetches a package: an expiring link plus a one-time code sent
+    separately (only their SHA-256 is stored). Voided by revocation or cancellation."""
+
+    disclosure = models.OneToOneField(Disclosure, on_delete=models.PROTECT, related_name="link")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    code_sha256 = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveSmallIntegerField()
+    downloads = models.PositiveSmallIntegerField(default=0)
+    failed_codes = models.PositiveSmallIntegerField(default=0)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"Link for disclosure {self.disclosure_id}"

@@ -1,0 +1,155 @@
+"""PDF documents: a signed authorization with its signature certificate, a disclosure
+package, and the accounting of disclosures. Built with fpdf2; no network, no external
+fonts beyond the system's DejaVu when present."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from fpdf import FPDF
+
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+REDISCLOSURE_NOTICE = (
+    "NOTICE TO RECIPIENT: This information has been disclosed to you under the client's written "
+    "authorization. It is confidential. If you are not subject to federal privacy law (HIPAA), it may no "
+    "longer be protected by that law once redisclosed; do not redisclose it except as the authorization "
+    "or the law permits."
+)
+PART2_NOTICE = (
+    "42 CFR Part 2 NOTICE: This record which has been disclosed to you is protected by federal "
+    "confidentiality rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, "
+    "or testimony that describes the information contained in this record, in any civil, criminal, "
+    "administrative, or legislative proceedings by any Federal, State, or local authority, against the "
+    "patient, unless authorized by the consent of the patient, except as provided at 42 CFR 2.12(c)(5) or "
+    "as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the Federal rules "
+    "prohibit you from making any other use or disclosure of this record unless at least one of the "
+    "following applies: further use or disclosure is expressly permitted by the written consent of the "
+    "individual whose information is being disclosed in this record or as otherwise permitted by 42 CFR "
+    "part 2. A general authorization for the release of medical or other information is NOT sufficient "
+    "for this purpose (see 42 CFR 2.31)."
+)
+
+
+class _Doc(FPDF):
+    def __init__(self, title: str):
+        super().__init__(format="Letter")
+        self.doc_title = title
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(18, 18, 18)
+        self.unicode = (_FONT_DIR / "DejaVuSans.ttf").exists()
+        if self.unicode:
+            self.add_font("Body", "", str(_FONT_DIR / "DejaVuSans.ttf"))
+            self.add_font("Body", "B", str(_FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.family = "Body" if self.unicode else "Helvetica"
+        self.set_title(title)
+        self.set_creator(settings.PRACTICE_NAME)
+        self.add_page()
+
+    def _t(self, text: str) -> str:
+        # Without a Unicode font, characters outside Latin-1 print as '?' rather than fail.
+        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
+
+    def header(self):
+        self.set_font(self.family, "B", 9)
+        self.set_text_color(90)
+        self.cell(
+            0, 6, self._t(f"{settings.PRACTICE_NAME} — {self.doc_title} — CONFIDENTIAL"), new_x="LMARGIN", new_y="NEXT"
+        )
+        self.set_text_color(0)
+        self.ln(2)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(self.family, "", 8)
+        self.set_text_color(90)
+        self.cell(0, 6, f"Page {self.page_no()}", align="C")
+        self.set_text_color(0)
+
+    def heading(self, text: str, size: int = 13):
+        self.set_font(self.family, "B", size)
+        self.multi_cell(0, 7, self._t(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def para(self, text: str, size: int = 10, bold: bool = False):
+        self.set_font(self.family, "B" if bold else "", size)
+        self.multi_cell(0, 5, self._t(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1.5)
+
+    def output_bytes(self) -> bytes:
+        return bytes(self.output())
+
+
+def certificate_rows(auth) -> list[tuple[str, str]]:
+    rows = [
+        ("Authorization", f"#{auth.pk} ({auth.get_kind_display()})"),
+        ("Signed by (typed name)", auth.signed_name),
+        ("Signed at", timezone.localtime(auth.signed_at).strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("From IP address", auth.signed_ip or "unknown"),
+        ("User agent", auth.signed_user_agent or "unknown"),
+        ("SHA-256 of the text shown and signed", auth.text_sha256),
+        ("Electronic signature", "The signer agreed to sign electronically."),
+    ]
+    if auth.revoked_at:
+        rows.append(("Revoked at", timezone.localtime(auth.revoked_at).strftime("%Y-%m-%d %H:%M:%S %Z")))
+    return rows
+
+
+def authorization_pdf(auth) -> bytes:
+    """The signed text, then a signature-certificate page."""
+    doc = _Doc("Authorization")
+    for block in auth.signed_text.split("\n\n"):
+        doc.para(block)
+    doc.add_page()
+    doc.heading("Signature certificate")
+    for label, value in certificate_rows(auth):
+        doc.para(f"{label}: {value}")
+    if auth.signature_image.startswith("data:image/png;base64,"):
+        try:
+            image = io.BytesIO(base64.b64decode(auth.signature_image.split(",", 1)[1], validate=True))
+            doc.para("Drawn signature:", bold=True)
+            doc.image(image, w=80)
+        except (ValueError, RuntimeError):
+            doc.para("Drawn signature: could not be rendered.")
+    return doc.output_bytes()
+
+
+def package_pdf(*, disclosure, client, sections: list[tuple[str, list[str]]]) -> bytes:
+    doc = _Doc("Disclosure of health information")
+    doc.para(REDISCLOSURE_NOTICE, bold=True)
+    if disclosure.includes_substance_use:
+        doc.para(PART2_NOTICE, bold=True)
+    doc.heading(f"Client: {client.first_name} {client.last_name} (record {client.record_number})")
+    doc.para(f"Date of birth: {client.date_of_birth:%B %d, %Y}")
+    doc.para(
+        f"Released to: {disclosure.recipient_name}"
+        + (f", {disclosure.recipient_organization}" if disclosure.recipient_organization else "")
+    )
+    doc.para(f"Information: {disclosure.description()}")
+    doc.para(f"Purpose: {disclosure.purpose_text()}")
+    doc.para(f"Released on {timezone.localtime(disclosure.made_at):%B %d, %Y} by {disclosure.made_by}")
+    for title, paragraphs in sections:
+        doc.heading(title, 12)
+        for text in paragraphs or ["No records of this kind for this period."]:
+            doc.para(text)
+    return doc.output_bytes()
+
+
+def accounting_pdf(*, client, disclosures) -> bytes:
+    doc = _Doc("Accounting of disclosures")
+    doc.heading(f"Accounting of disclosures — {client.first_name} {client.last_name} ({client.record_number})")
+    doc.para(f"Disclosures in the six years before {timezone.localdate():%B %d, %Y}.")
+    if not disclosures:
+        doc.para("No disclosures.")
+    for d in disclosures:
+        doc.para(f"{timezone.localtime(d.made_at):%B %d, %Y}", bold=True)
+        doc.para(
+            f"Recipient: {d.recipient_name}" + (f", {d.recipient_organization}" if d.recipient_organization else "")
+        )
+        doc.para(f"Information: {d.description()}")
+        doc.para(f"Purpose: {d.purpose_text()}")
+    return doc.output_bytes()

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from consent import views
+
+urlpatterns = [
+    path("clients/<str:record_number>/authorizations/new/", views.authorization_new, name="authorization_new"),
+    path(
+        "clients/<str:record_number>/authorizations/from-request/",
+        views.authorization_from_request,
+        name="authorization_from_request",
+    ),
+    path("clients/<str:record_number>/share/", views.share, name="share"),
+    path("clients/<str:record_number>/disclose-without-authorization/", views.disclose_legal, name="disclose_legal"),
+    path(
+        "clients/<str:record_number>/disclosures/<int:disclosure_id>/cancel/",
+        views.disclosure_cancel,
+        name="disclosure_cancel",
+    ),
+    path("clients/<str:record_number>/accounting/", views.accounting, name="accounting"),
+    path("clients/<str:record_number>/accounting.pdf", views.accounting_pdf, name="accounting_pdf"),
+    path("authorizations/<int:auth_id>/", views.authorization_detail, name="authorization_detail"),
+    path("authorizations/<int:auth_id>/send/", views.authorization_send, name="authorization_send"),
+    path("authorizations/<int:auth_id>/pdf/", views.authorization_pdf, name="authorization_pdf"),
+    path("my/", views.portal_home, name="portal_home"),
+    path("my/authorizations/<int:auth_id>/", views.portal_authorization, name="portal_authorization"),
+    path("my/authorizations/<int:auth_id>/decline/", views.portal_decline, name="portal_decline"),
+    path("my/authorizations/<int:auth_id>/revoke/", views.portal_revoke, name="portal_revoke"),
+    path("my/authorizations/<int:auth_id>/pdf/", views.portal_authorization_pdf, name="portal_authorization_pdf"),
+    path("my/accounting/", views.portal_accounting, name="portal_accounting"),
+    path("my/accounting.pdf", views.portal_accounting_pdf, name="portal_accounting_pdf"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("d/<str:token>/", views.delivery_download, name="delivery_download"),
+]
