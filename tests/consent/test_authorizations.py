@@ -131,7 +131,7 @@ class SigningTest(ConsentTestCase):
             "typed_name": "Morgan Ellery",
             "agree": "on",
             "text_sha256": text_sha256(self.text),
-            "signature_image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+            "signature_image": PNG,
         }
         data.update(overrides)
         self.sign_in(self.claire)
