@@ -19,6 +19,12 @@ class SeedDemoTest(TestCase):
         self.assertTrue(SessionNote.objects.filter(status="signed").exists())
         self.assertTrue(SessionNote.objects.filter(status="draft").exists())
         self.assertTrue(PsychotherapyNote.objects.exists())
+        from consent.models import Authorization, Disclosure
+
+        states = {a.state_label for a in Authorization.objects.all()}
+        self.assertEqual(states, {"Signed", "Revoked", "Expired", "Waiting for signature"})
+        self.assertEqual(Disclosure.objects.count(), 2)
+        self.assertIn("alex@example.invalid", out.getvalue())
         from audit.demo import DEMO_AGENT
         from audit.models import AuditEvent
         from audit.selectors import flags

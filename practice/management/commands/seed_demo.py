@@ -16,12 +16,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         require_debug("seed_demo")
         from audit import demo as audit_demo
+        from consent import demo as consent_demo
         from records import demo as records_demo
 
         with operator_context("seed_demo"), transaction.atomic():
             staff = [self._staff(*row) for row in DEMO_STAFF]
             admin = User.objects.get(username="avery.admin")
             created = records_demo.seed(admin=admin)
+            consent_demo.seed()
             history = audit_demo.seed()
         if created:
             self.stdout.write(f"Created {created} demo clients with notes.")
@@ -53,4 +55,7 @@ class Command(BaseCommand):
         out.write("(or add the secret below to an authenticator app)")
         for user, secret in staff:
             out.write(f"  {user.username:<20} {user.get_role_display():<20} TOTP secret {secret}")
+        from consent.demo import DEMO_CLIENT_USERNAME
+
+        out.write(f"Demo client (portal, no two-factor): {DEMO_CLIENT_USERNAME} — one form is waiting for signature.")
         out.write("")
