@@ -72,12 +72,12 @@ class _Doc(FPDF):
 
     def heading(self, text: str, size: int = 13):
         self.set_font(self.family, "B", size)
-        self.multi_cell(0, 7, self._t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 7, self._t(text), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(1)
 
     def para(self, text: str, size: int = 10, bold: bool = False):
         self.set_font(self.family, "B" if bold else "", size)
-        self.multi_cell(0, 5, self._t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, self._t(text), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(1.5)
 
     def output_bytes(self) -> bytes:
