@@ -29,9 +29,17 @@ def client_for(user: User, record_number: str, perm: str = VIEW_CHART) -> Client
     return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
 
 
+# What a note page shows of its client: the name and record number. The other identifying
+# fields stay encrypted and unread (fewer decryptions, less data in memory).
+_CLIENT_FIELDS_NOT_ON_NOTE_PAGES = tuple(
+    f"client__{name}" for name in ("date_of_birth", "email", "phone", "address", "emergency_contact")
+)
+
+
 def note_for(user: User, note_id: int, perm: str = VIEW_CHART) -> SessionNote | None:
     return (
         SessionNote.objects.select_related("client", "author")
+        .defer(*_CLIENT_FIELDS_NOT_ON_NOTE_PAGES)
         .filter(_granted(user, perm, "client__"), pk=note_id)
         .order_by()
         .first()

@@ -22,22 +22,45 @@ def test_sign_share_and_download(live_server, page):
     admin = make_user("admin1", "practice_admin")
     counselor = make_user("counselor1", "counselor")
     client_user = make_user("robin", "client")
-    client = records.client_create(actor=admin, first_name="Robin", last_name="Hale", date_of_birth=date(1991, 5, 5),
-                                   email="robin@example.invalid", counselor=counselor)
+    client = records.client_create(
+        actor=admin,
+        first_name="Robin",
+        last_name="Hale",
+        date_of_birth=date(1991, 5, 5),
+        email="robin@example.invalid",
+        counselor=counselor,
+    )
     client.user = client_user
     client.save()
-    note = records.note_create(actor=counselor, record_number=client.record_number,
-                               date_of_service=timezone.localdate() - timedelta(days=3), duration_minutes=50,
-                               service_type="individual", template="soap",
-                               sections={"subjective": "Feeling steadier this week."})
+    note = records.note_create(
+        actor=counselor,
+        record_number=client.record_number,
+        date_of_service=timezone.localdate() - timedelta(days=3),
+        duration_minutes=50,
+        service_type="individual",
+        template="soap",
+        sections={"subjective": "Feeling steadier this week."},
+    )
     records.note_sign(actor=counselor, note_id=note.pk)
     today = timezone.localdate()
     auth = consent.authorization_prepare(
-        actor=counselor, record_number=client.record_number, kind="general", recipient_name="Dr. Dana Whitlock",
-        recipient_organization="Eastside Clinic", recipient_email="dwhitlock@example.invalid", recipient_address="",
-        categories=["attendance", "progress_notes"], information_from=today - timedelta(days=30), information_to=today,
-        purpose="continuity", purpose_detail="", expires_on=today + timedelta(days=90), expiration_event="",
-        representative_name="", representative_authority="")
+        actor=counselor,
+        record_number=client.record_number,
+        kind="general",
+        recipient_name="Dr. Dana Whitlock",
+        recipient_organization="Eastside Clinic",
+        recipient_email="dwhitlock@example.invalid",
+        recipient_address="",
+        categories=["attendance", "progress_notes"],
+        information_from=today - timedelta(days=30),
+        information_to=today,
+        purpose="continuity",
+        purpose_detail="",
+        expires_on=today + timedelta(days=90),
+        expiration_event="",
+        representative_name="",
+        representative_authority="",
+    )
     consent.authorization_send(actor=counselor, auth_id=auth.pk, request_base_url=live_server.url)
 
     # The client reads and signs, drawing a signature.
