@@ -9,6 +9,7 @@ before they return the data, so a failed write means nothing is returned.
 from __future__ import annotations
 
 import ipaddress
+from typing import NoReturn
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -58,6 +59,26 @@ def record(
     event._state.adding = False
     event._state.db = connection.alias
     return event
+
+
+def refuse(
+    action: str, actor, *, object_type: str, object_id="", reason: str, client=None, not_found: bool = True
+) -> NoReturn:
+    """Record a refused access, then raise: NotFound (404, where existence must not leak)
+    or PermissionDenied (403). Call it outside any transaction that the refusal rolls
+    back, so the denial itself is kept."""
+    from practice.exceptions import NotFound, PermissionDenied
+
+    record(
+        action=action,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        client=client,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+    )
+    raise (NotFound if not_found else PermissionDenied)(reason)
 
 
 def _event_values(

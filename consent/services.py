@@ -22,6 +22,7 @@ from django.utils import timezone
 
 import audit
 from audit.models import Outcome
+from audit.services import refuse
 from consent import gate, pdf
 from consent.models import Authorization, Category, DeliveryLink, Disclosure, Invitation, LegalBasis
 from consent.text import render_text, text_sha256
@@ -47,23 +48,10 @@ def _sha(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def _deny(action: str, actor, *, client=None, object_type: str, object_id, reason: str, not_found=True):
-    audit.record(
-        action=action,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        client=client,
-        object_type=object_type,
-        object_id=object_id,
-        reason=reason,
-    )
-    raise (NotFound if not_found else PermissionDenied)(reason)
-
-
 def _client_for_staff(actor: User, record_number: str, perm: str, action: str) -> Client:
     client = records_selectors.client_for(actor, record_number, perm)
     if client is None:
-        _deny(action, actor, object_type="client", object_id=record_number, reason="no access")
+        refuse(action, actor, object_type="client", object_id=record_number, reason="no access")
     return client
 
 
@@ -83,7 +71,7 @@ def _authorization_for(actor: User, auth_id: int, action: str, *, for_client: bo
         else:
             allowed = records_selectors.client_for(actor, auth.client.record_number, VIEW_CHART) is not None
     if not allowed:
-        _deny(action, actor, object_type="authorization", object_id=auth_id, reason="no access")
+        refuse(action, actor, object_type="authorization", object_id=auth_id, reason="no access")
     return auth
 
 
@@ -108,7 +96,7 @@ def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> A
     has no portal account yet."""
     auth = _authorization_for(actor, auth_id, "authorization.send", for_client=False)
     if records_selectors.client_for(actor, auth.client.record_number, WRITE_NOTES) is None:
-        _deny(
+        refuse(
             "authorization.send",
             actor,
             client=auth.client,
@@ -118,7 +106,7 @@ def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> A
             not_found=False,
         )
     if auth.status != Authorization.Status.DRAFT:
-        _deny(
+        refuse(
             "authorization.send",
             actor,
             client=auth.client,
@@ -167,7 +155,7 @@ def authorization_view(*, actor: User, auth_id: int, for_client: bool) -> tuple[
     """The authorization and the text to show: frozen once signed."""
     auth = _authorization_for(actor, auth_id, "authorization.view", for_client=for_client)
     if for_client and auth.status == Authorization.Status.DRAFT:
-        _deny(
+        refuse(
             "authorization.view",
             actor,
             client=auth.client,
@@ -240,7 +228,7 @@ def authorization_sign(
                 reason=f"sha256={auth.text_sha256}",
             )
             return auth
-    _deny(
+    refuse(
         "authorization.sign",
         actor,
         client=auth.client,
@@ -265,7 +253,7 @@ def _accepted_names(auth: Authorization) -> set[str]:
 def authorization_decline(*, actor: User, auth_id: int) -> Authorization:
     auth = _authorization_for(actor, auth_id, "authorization.decline", for_client=True)
     if auth.status != Authorization.Status.PENDING:
-        _deny(
+        refuse(
             "authorization.decline",
             actor,
             client=auth.client,
@@ -315,7 +303,7 @@ def authorization_revoke(*, actor: User, auth_id: int) -> Authorization:
                 reason=f"links voided={voided}",
             )
             return auth
-    _deny(
+    refuse(
         "authorization.revoke",
         actor,
         client=auth.client,
@@ -372,7 +360,7 @@ def invitation_is_valid(token: str) -> bool:
 def portal_home(*, actor: User) -> dict:
     client = _own_client(actor)
     if client is None:
-        _deny("portal.view", actor, object_type="client", object_id="", reason="no client record", not_found=False)
+        refuse("portal.view", actor, object_type="client", object_id="", reason="no client record", not_found=False)
     audit.record(action="portal.view", actor=actor, client=client, object_type="client", object_id=client.pk)
     return {
         "client": client,
@@ -512,7 +500,7 @@ def share(
     client = _client_for_staff(actor, record_number, WRITE_NOTES, "disclosure.share")
     req = request or gate.DisclosureRequest(client=client, **fields)
     if req.psychotherapy_notes and not PsychotherapyNote.objects.filter(client=client, author=actor).exists():
-        _deny(
+        refuse(
             "disclosure.share",
             actor,
             client=client,
@@ -607,7 +595,7 @@ def disclose_without_authorization(
 def disclosure_cancel(*, actor: User, disclosure_id: int) -> None:
     disclosure = Disclosure.objects.select_related("client").filter(pk=disclosure_id).first()
     if disclosure is None or records_selectors.client_for(actor, disclosure.client.record_number, WRITE_NOTES) is None:
-        _deny("disclosure.cancel", actor, object_type="disclosure", object_id=disclosure_id, reason="no access")
+        refuse("disclosure.cancel", actor, object_type="disclosure", object_id=disclosure_id, reason="no access")
     with transaction.atomic():
         voided = DeliveryLink.objects.filter(disclosure=disclosure, voided_at__isnull=True).update(
             voided_at=timezone.now(), void_reason="cancelled"
@@ -686,7 +674,7 @@ def accounting(*, actor: User, record_number: str | None = None, purpose: str = 
     if record_number is None:
         client = _own_client(actor)
         if client is None:
-            _deny(action, actor, object_type="client", object_id="", reason="no client record", not_found=False)
+            refuse(action, actor, object_type="client", object_id="", reason="no client record", not_found=False)
     else:
         client = _client_for_staff(actor, record_number, VIEW_CHART, action)
     since = timezone.now() - timedelta(days=365 * ACCOUNTING_YEARS + 2)

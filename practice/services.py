@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 from audit.models import Outcome
+from audit.services import refuse
 from practice.exceptions import PermissionDenied
 from practice.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
 from practice.models import User
@@ -157,8 +158,7 @@ def password_reset_completed(*, user: User) -> None:
 # --- Staff accounts (practice admins) -----------------------------------------------------
 def require_practice_admin(actor: User, action: str) -> None:
     if not (actor.is_authenticated and actor.is_practice_admin and actor.is_active):
-        audit.record(action=action, actor=actor, outcome=Outcome.DENIED, reason="not a practice admin")
-        raise PermissionDenied("Only practice admins manage staff accounts.")
+        refuse(action, actor, object_type="user", reason="not a practice admin", not_found=False)
 
 
 def staff_create(

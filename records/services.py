@@ -21,6 +21,7 @@ from django.utils import timezone
 
 import audit
 from audit.models import Outcome
+from audit.services import refuse
 from practice.exceptions import NotFound, PermissionDenied
 from practice.models import User
 from practice.roles import CLINICAL_ROLES, Role
@@ -33,22 +34,9 @@ class NoteLocked(PermissionDenied):
     """A signed note is never edited; corrections are addenda."""
 
 
-def _deny(action: str, actor: User, *, object_type: str, object_id, reason: str, client=None, not_found=True):
-    audit.record(
-        action=action,
-        actor=actor,
-        outcome=Outcome.DENIED,
-        client=client,
-        object_type=object_type,
-        object_id=object_id,
-        reason=reason,
-    )
-    raise (NotFound if not_found else PermissionDenied)(reason)
-
-
 def require_admin(actor: User, action: str) -> None:
     if not (actor.is_authenticated and actor.is_practice_admin):
-        _deny(action, actor, object_type="client", object_id="", reason="not a practice admin", not_found=False)
+        refuse(action, actor, object_type="client", object_id="", reason="not a practice admin", not_found=False)
 
 
 # --- Practice admin: clients and assignments ---------------------------------------------
@@ -156,7 +144,7 @@ def _note_or_404(actor: User, note_id: int, perm: str, action: str) -> SessionNo
     """The note if the actor holds perm on its client; otherwise audit and 404."""
     note = selectors.note_for(actor, note_id, perm)
     if note is None:
-        _deny(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+        refuse(action, actor, object_type="session_note", object_id=note_id, reason="no access")
     return note
 
 
@@ -174,7 +162,7 @@ def chart_view(*, actor: User, record_number: str) -> dict:
     """Rule: only the client's assigned counselors and their supervisors read the chart."""
     client = selectors.client_for(actor, record_number, VIEW_CHART)
     if client is None:
-        _deny("chart.view", actor, object_type="client", object_id=record_number, reason="no access")
+        refuse("chart.view", actor, object_type="client", object_id=record_number, reason="no access")
     # A read: the event is written (its own atomic statement) before anything is returned.
     audit.record(action="chart.view", actor=actor, client=client, object_type="client", object_id=client.pk)
     notes = list(selectors.chart_notes(client))
@@ -202,7 +190,7 @@ def client_for_writing(*, actor: User, record_number: str) -> Client:
     """Rule: only the client's assigned counselors (not supervisors) open a note form."""
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None:
-        _deny("note.compose", actor, object_type="client", object_id=record_number, reason="no write access")
+        refuse("note.compose", actor, object_type="client", object_id=record_number, reason="no write access")
     audit.record(action="note.compose", actor=actor, client=client, object_type="client", object_id=client.pk)
     return client
 
@@ -224,7 +212,7 @@ def note_create(
 ) -> SessionNote:
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None:
-        _deny("note.create", actor, object_type="client", object_id=record_number, reason="no access")
+        refuse("note.create", actor, object_type="client", object_id=record_number, reason="no access")
     with transaction.atomic():
         note = SessionNote(
             client=client,
@@ -244,7 +232,7 @@ def note_create(
 def _draft_for_author(actor: User, note_id: int, action: str) -> SessionNote:
     note = _note_or_404(actor, note_id, WRITE_NOTES, action)
     if note.author_id != actor.pk:
-        _deny(
+        refuse(
             action,
             actor,
             client=note.client,
@@ -329,7 +317,7 @@ def note_cosign(*, actor: User, note_id: int) -> SessionNote:
     """Rule: only the author's current supervisor co-signs, once, after signing."""
     note = _note_or_404(actor, note_id, VIEW_CHART, "note.cosign")
     if note.author.supervisor_id != actor.pk or not note.awaiting_cosign:
-        _deny(
+        refuse(
             "note.cosign",
             actor,
             client=note.client,
@@ -355,7 +343,7 @@ def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
     """A signed correction to a signed note; the original stays as it was."""
     note = _note_or_404(actor, note_id, WRITE_NOTES, "addendum.create")
     if not note.is_signed:
-        _deny(
+        refuse(
             "addendum.create",
             actor,
             client=note.client,
@@ -380,7 +368,7 @@ def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
 def psychotherapy_note_create(*, actor: User, record_number: str, date_of_service: date, text: str):
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None:
-        _deny("pnote.create", actor, object_type="client", object_id=record_number, reason="no access")
+        refuse("pnote.create", actor, object_type="client", object_id=record_number, reason="no access")
     with transaction.atomic():
         note = PsychotherapyNote.objects.create(client=client, author=actor, date_of_service=date_of_service, text=text)
         audit.record(
@@ -394,7 +382,7 @@ def psychotherapy_note_view(*, actor: User, note_id: int) -> PsychotherapyNote:
     supervisor, not by an admin, not by a superuser."""
     note = selectors.psychotherapy_note_for(actor, note_id)
     if note is None:
-        _deny("pnote.view", actor, object_type="psychotherapy_note", object_id=note_id, reason="not the author")
+        refuse("pnote.view", actor, object_type="psychotherapy_note", object_id=note_id, reason="not the author")
     audit.record(
         action="pnote.view", actor=actor, client=note.client, object_type="psychotherapy_note", object_id=note.pk
     )
@@ -411,7 +399,7 @@ def client_set_status(*, actor: User, record_number: str, discharged: bool, on: 
     if client is None and actor.is_practice_admin:
         client = Client.objects.filter(record_number=record_number).first()
     if client is None:
-        _deny(action, actor, object_type="client", object_id=record_number, reason="no access")
+        refuse(action, actor, object_type="client", object_id=record_number, reason="no access")
     with transaction.atomic():
         client.status = Client.Status.DISCHARGED if discharged else Client.Status.ACTIVE
         client.discharged_on = (on or timezone.localdate()) if discharged else None
