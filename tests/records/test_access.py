@@ -184,3 +184,38 @@ class AdminOnlyPagesTest(RecordsTestCase):
         self.assertEqual(self.active_kinds(self.rec), {self.alice.pk: "primary"})
         self.assertFalse(services.selectors.Client.objects.filter(record_number="C-000003").exists())
         self.assertEqual(len(self.events("client.create", outcome=Outcome.DENIED)), 3)
+
+
+class FailClosedAuditTest(RecordsTestCase):
+    """If the audit write fails, no data is returned and no change is kept."""
+
+    def failing_audit(self):
+        from unittest import mock
+
+        from django.db import DatabaseError
+
+        return mock.patch("audit.services._append", side_effect=DatabaseError("audit table unavailable"))
+
+    def test_a_chart_read_returns_nothing_when_its_event_cannot_be_written(self):
+        from django.db import DatabaseError
+
+        self.write_note()
+        self.sign_in(self.alice)
+        with self.failing_audit(), self.assertRaises(DatabaseError):
+            self.client.get(reverse("chart", args=[self.rec.record_number]))
+        with self.failing_audit(), self.assertRaises(DatabaseError):
+            services.chart_view(actor=self.alice, record_number=self.rec.record_number)
+
+    def test_a_note_is_not_kept_when_its_event_cannot_be_written(self):
+        from django.db import DatabaseError
+
+        from records.models import SessionNote
+
+        with self.failing_audit(), self.assertRaises(DatabaseError):
+            self.write_note()
+        self.assertFalse(SessionNote.objects.exists())
+        note = self.write_note()
+        with self.failing_audit(), self.assertRaises(DatabaseError):
+            services.note_sign(actor=self.alice, note_id=note.pk)
+        note.refresh_from_db()
+        self.assertEqual(note.status, "draft")
