@@ -232,3 +232,39 @@ def end_sessions(user: User) -> int:
             session.delete()
             ended += 1
     return ended
+
+
+def staff_reset_two_factor(*, actor: User, user: User) -> None:
+    """For a lost phone and lost recovery codes: remove the user's authenticator and
+    recovery codes and end their sessions; they enroll again at their next sign-in.
+    Rule: another practice admin does it, never the user themself."""
+    require_practice_admin(actor, "staff.reset_2fa")
+    if user.pk == actor.pk:
+        refuse(
+            "staff.reset_2fa",
+            actor,
+            object_type="user",
+            object_id=user.pk,
+            reason="another practice admin must reset your own two-factor",
+            not_found=False,
+        )
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        ended = end_sessions(user)
+        audit.record(
+            action="staff.reset_2fa",
+            actor=actor,
+            object_type="user",
+            object_id=user.pk,
+            reason=f"sessions ended={ended}",
+        )
+
+
+def staff_send_password_link(*, actor: User, request: HttpRequest, user: User) -> None:
+    """Email a staff member a fresh one-time link to choose a password (a lost welcome
+    email, a forgotten password on an account without a usable one)."""
+    require_practice_admin(actor, "staff.password_link")
+    with transaction.atomic():
+        audit.record(action="staff.password_link", actor=actor, object_type="user", object_id=user.pk)
+        _send_set_password_email(request=request, user=user)

@@ -180,3 +180,21 @@ def staff_set_active(request, user_id: int):
     services.staff_set_active(actor=request.user, user=user, active=active)
     messages.success(request, f"{user} is now {'active' if active else 'deactivated; their sessions ended'}.")
     return redirect(reverse("staff_list"))
+
+
+@require_POST
+def staff_reset_two_factor(request, user_id: int):
+    services.require_practice_admin(request.user, "staff.reset_2fa")
+    user = get_object_or_404(User, pk=user_id, role__in=selectors.STAFF_ROLES)
+    services.staff_reset_two_factor(actor=request.user, user=user)
+    messages.success(request, f"Two-factor for {user} was reset; they set it up again at their next sign-in.")
+    return redirect("staff_list")
+
+
+@require_POST
+def staff_send_password_link(request, user_id: int):
+    services.require_practice_admin(request.user, "staff.password_link")
+    user = get_object_or_404(User, pk=user_id, role__in=selectors.STAFF_ROLES)
+    services.staff_send_password_link(actor=request.user, request=request, user=user)
+    messages.success(request, f"A link to choose a password was emailed to {user}.")
+    return redirect("staff_list")

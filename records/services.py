@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import date
 
 from django.db import transaction
@@ -40,18 +41,21 @@ def require_admin(actor: User, action: str) -> None:
 
 
 # --- Practice admin: clients and assignments ---------------------------------------------
-def _next_record_number() -> str:
-    last = Client.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return f"C-{last + 1:06d}"
+def _record_number(pk: int) -> str:
+    return f"C-{pk:06d}"
 
 
 def client_create(*, actor: User, counselor: User | None = None, **fields) -> Client:
     """Register a client. Identifying fields are encrypted by their model fields."""
     require_admin(actor, "client.create")
     with transaction.atomic():
-        client = Client(record_number=_next_record_number(), **fields)
+        # The record number derives from the primary key, which the database hands out:
+        # two admins registering at the same moment cannot get the same number.
+        client = Client(record_number=f"new-{secrets.token_hex(4)}", **fields)
         client.full_clean()
         client.save()
+        client.record_number = _record_number(client.pk)
+        client.save(update_fields=["record_number"])
         audit.record(action="client.create", actor=actor, client=client, object_type="client", object_id=client.pk)
         if counselor is not None:
             _assign(actor=actor, client=client, counselor=counselor, kind=Assignment.Kind.PRIMARY)

@@ -108,3 +108,43 @@ class StaffDeactivateTest(PracticeTestCase):
         self.sign_in(self.avery)
         self.client.post(reverse("staff_set_active", args=[self.alice.pk]), {"active": "0"})
         self.assertEqual(self.assertOneEvent("auth.logout").actor, self.alice)
+
+
+class StaffTwoFactorResetTest(PracticeTestCase):
+    def test_an_admin_resets_a_lost_authenticator_and_the_user_enrolls_again(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tests.base import PASSWORD
+
+        alice_browser = Client()
+        sign_in(alice_browser, self.alice)
+        self.sign_in(self.avery)
+        response = self.client.post(reverse("staff_reset_two_factor", args=[self.alice.pk]))
+        self.assertRedirects(response, reverse("staff_list"))
+        self.assertFalse(TOTPDevice.objects.filter(user=self.alice).exists())
+        self.assertRedirects(alice_browser.get(reverse("home")), reverse("login") + "?next=/")
+        self.assertOneEvent("staff.reset_2fa", actor=self.avery, object_id=str(self.alice.pk))
+        fresh = Client()
+        fresh.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+        self.assertRedirects(fresh.get(reverse("home")), reverse("two_factor_setup"))
+
+    def test_nobody_else_resets_and_admins_do_not_reset_their_own(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for user in (self.bob, self.sam, self.claire):
+            self.sign_in(user)
+            self.assertEqual(self.client.post(reverse("staff_reset_two_factor", args=[self.alice.pk])).status_code, 403)
+        self.sign_in(self.avery)
+        self.assertEqual(self.client.post(reverse("staff_reset_two_factor", args=[self.avery.pk])).status_code, 403)
+        self.assertEqual(TOTPDevice.objects.filter(user__in=[self.alice, self.avery]).count(), 2)
+        self.assertEqual(len(self.events("staff.reset_2fa", outcome=Outcome.DENIED)), 4)
+
+    def test_an_admin_emails_a_fresh_password_link(self):
+        self.sign_in(self.avery)
+        self.client.post(reverse("staff_send_password_link", args=[self.bob.pk]))
+        self.assertEqual(mail.outbox[-1].to, ["bob@example.invalid"])
+        self.assertRegex(mail.outbox[-1].body, r"/accounts/password/reset/\w+/[\w-]+/")
+        self.assertOneEvent("staff.password_link", actor=self.avery)
+        self.sign_in(self.bob)
+        self.assertEqual(self.client.post(reverse("staff_send_password_link", args=[self.alice.pk])).status_code, 403)
+        self.assertEqual(len(mail.outbox), 1)
