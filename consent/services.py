@@ -315,21 +315,31 @@ def authorization_revoke(*, actor: User, auth_id: int) -> Authorization:
 
 
 def invitation_accept(*, token: str, password: str) -> User:
-    """A client sets a password from their one-time link; the link is then used up."""
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update().select_related("client").filter(token_sha256=_sha(token)).first()
+    """A client sets a password from their one-time link; the link is then used up.
+    Refusals are recorded before anything is locked, so they are kept."""
+    invitation = Invitation.objects.select_related("client").filter(token_sha256=_sha(token)).first()
+    if invitation is None or invitation.used_at or invitation.expires_at < timezone.now() or invitation.client.user_id:
+        refuse(
+            "invitation.accept",
+            None,
+            object_type="invitation",
+            object_id=invitation.pk if invitation else "",
+            reason="unknown, used or expired link",
         )
-        if invitation is None or invitation.used_at or invitation.expires_at < timezone.now():
-            audit.record(
-                action="invitation.accept",
-                outcome=Outcome.DENIED,
-                object_type="invitation",
-                reason="unknown, used or expired link",
-            )
-            raise NotFound("This link has expired or has already been used.")
-        client = invitation.client
-        if client.user_id:
+    client = invitation.client
+    if User.objects.filter(username__iexact=client.email).exists():
+        refuse(
+            "invitation.accept",
+            None,
+            client=client,
+            object_type="invitation",
+            object_id=invitation.pk,
+            reason="email already has an account",
+            not_found=False,
+        )
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.used_at:  # used by a concurrent request meanwhile
             raise NotFound("This link has already been used.")
         user = User(
             username=client.email.lower(),

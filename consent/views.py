@@ -235,6 +235,8 @@ def invitation_accept(request, token):
             user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
         except ValidationError as exc:
             form.add_error("password1", exc)
+        except PermissionDenied:
+            form.add_error(None, "An account already uses this email address. Please contact the practice to link it.")
         else:
             from practice import services as practice_services
 

@@ -111,12 +111,33 @@ class PrepareAndSendTest(ConsentTestCase):
         self.assertOneEvent("invitation.accept", client=self.rec)
         self.client.logout()
         self.assertEqual(self.client.get(reverse("invitation_accept", args=[token])).status_code, 404)
+        with self.assertRaises(services.NotFound):
+            services.invitation_accept(token=token, password="another-long-passphrase")
+        self.assertOneEvent("invitation.accept", outcome=Outcome.DENIED, reason="unknown, used or expired link")
 
 
 PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5E"
     "rkJggg=="
 )
+
+
+class InvitationCollisionTest(ConsentTestCase):
+    def test_an_email_that_already_has_an_account_gets_a_clear_message(self):
+        self.rec.user = None
+        self.rec.save()
+        User.objects.create_user("claire@example.invalid", password="x-long-password-1", role="client")
+        auth = self.prepare()
+        services.authorization_send(actor=self.alice, auth_id=auth.pk, request_base_url=BASE_URL)
+        token = re.search(r"/invite/([\w-]+)/", mail.outbox[-1].body).group(1)
+        response = self.client.post(
+            reverse("invitation_accept", args=[token]),
+            {"password1": "a-long-client-passphrase", "password2": "a-long-client-passphrase"},
+        )
+        self.assertContains(response, "An account already uses this email address")
+        self.rec.refresh_from_db()
+        self.assertIsNone(self.rec.user)
+        self.assertOneEvent("invitation.accept", outcome=Outcome.DENIED)
 
 
 class SigningTest(ConsentTestCase):
