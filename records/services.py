@@ -144,9 +144,10 @@ def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pr
 
 
 # --- Counselor and supervisor: reading ---------------------------------------------------
-def _note_or_404(actor: User, note_id: int, perm: str, action: str) -> SessionNote:
+def _note_or_404(actor: User, note_id: int, perm: str, action: str, *, with_addenda: bool = False) -> SessionNote:
     """The note if the actor holds perm on its client; otherwise audit and 404."""
-    note = selectors.note_for(actor, note_id, perm)
+    find = selectors.note_with_addenda_for if with_addenda else selectors.note_for
+    note = find(actor, note_id, perm)
     if note is None:
         refuse(action, actor, object_type="session_note", object_id=note_id, reason="no access")
     return note
@@ -183,9 +184,8 @@ def chart_view(*, actor: User, record_number: str) -> dict:
 def note_view(*, actor: User, note_id: int, purpose: str = "view") -> SessionNote:
     """Rule: a note is read by whoever may read its client's chart. purpose: view|print."""
     action = f"note.{purpose}"
-    note = _note_or_404(actor, note_id, VIEW_CHART, action)
+    note = _note_or_404(actor, note_id, VIEW_CHART, action, with_addenda=True)
     audit.record(action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk)
-    note.addenda_list = list(note.addenda.select_related("author"))
     return note
 
 
