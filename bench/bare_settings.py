@@ -13,7 +13,7 @@ from practice.settings import MIDDLEWARE, TEMPLATES
 _UNDER_TEST = {
     "practice.middleware.RequestContextMiddleware",  # audit context
     "practice.middleware.SessionLifetimeMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "practice.middleware.OTPMiddleware",
     "practice.middleware.StaffTwoFactorMiddleware",
     "practice.middleware.DecryptionFailureMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -4,15 +4,21 @@ lifetimes, the two-factor requirement for staff, and no-store caching."""
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
+import django_otp.middleware
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils.functional import SimpleLazyObject, empty
+from django_otp.models import Device
 
 from audit import context as audit_context
+from practice.sql import Columns, fetch
 
 SESSION_LOGIN_AT = "practice_login_at"
 SESSION_LAST_SEEN = "practice_last_seen"
@@ -80,6 +86,41 @@ class SessionLifetimeMiddleware:
             ):
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
+
+
+class OTPMiddleware(django_otp.middleware.OTPMiddleware):
+    """django-otp's middleware (request.user.otp_device, user.is_verified()), loading the
+    session's device with a fixed statement instead of a compiled queryset: it runs on
+    every staff request (bench/note_page.py). The checks are django-otp's own: the device
+    must be a Device, exist, belong to the user and be confirmed (_finalize_device)."""
+
+    _columns: ClassVar[dict[type, Columns]] = {}
+
+    def _verify_user_sync(self, request, user):
+        # AuthenticationMiddleware's user is a lazy object too. Verify the user inside it,
+        # so that request.user is one proxy deep, not two: every `user.…` lookup in a
+        # template passes through each proxy.
+        if isinstance(user, SimpleLazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
+        return super()._verify_user_sync(request, user)
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        try:
+            label, device_id = persistent_id.rsplit("/", 1)
+            model = apps.get_model(label)
+            device_id = int(device_id)
+        except (ValueError, LookupError):
+            return None
+        if not issubclass(model, Device):
+            return None
+        cols = self._columns.get(model)
+        if cols is None:
+            cols = self._columns[model] = Columns(model, "d")
+        rows = fetch(f"SELECT {cols.select()} FROM {cols.table} WHERE d.id = %s", [device_id])  # noqa: S608
+        return cols.build(rows[0]) if rows else None
 
 
 # URL names a staff member may reach before verifying a second factor.

@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "practice.middleware.SessionLifetimeMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "practice.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "practice.middleware.StaffTwoFactorMiddleware",
     "practice.middleware.DecryptionFailureMiddleware",

@@ -2,6 +2,7 @@ import re
 import time
 
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -79,3 +80,57 @@ class RecoveryCodeTest(PracticeTestCase):
         response = self.client.post(reverse("two_factor_recovery_codes"))
         self.assertRedirects(response, reverse("two_factor_verify"))
         self.assertEqual(self.events("auth.recovery_codes_regenerated"), [])
+
+
+class VerifiedSessionTest(PracticeTestCase):
+    """The session's second factor is checked on every request (practice.middleware.
+    OTPMiddleware): the device must still exist, be confirmed, be a device, and be the
+    user's own."""
+
+    def set_device_id(self, value):
+        session = self.client.session
+        session[DEVICE_ID_SESSION_KEY] = value
+        session.save()
+
+    def assertRefused(self):
+        response = self.client.get(reverse("caseload"))
+        self.assertRedirects(response, reverse("two_factor_verify"), fetch_redirect_response=False)
+
+    def test_a_verified_session_reaches_staff_pages(self):
+        self.sign_in(self.alice)
+        self.assertEqual(self.client.get(reverse("caseload")).status_code, 200)
+
+    def test_a_device_that_is_unconfirmed_or_gone_no_longer_verifies(self):
+        self.sign_in(self.alice)
+        device = TOTPDevice.objects.get(user=self.alice)
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+        response = self.client.get(reverse("caseload"))
+        self.assertRedirects(response, reverse("two_factor_setup"), fetch_redirect_response=False)
+        self.assertNotIn(DEVICE_ID_SESSION_KEY, self.client.session)
+
+        self.sign_in(self.bob)
+        TOTPDevice.objects.filter(user=self.bob).delete()
+        response = self.client.get(reverse("caseload"))
+        self.assertRedirects(response, reverse("two_factor_setup"), fetch_redirect_response=False)
+
+    def test_another_users_device_does_not_verify(self):
+        self.sign_in(self.alice)
+        self.set_device_id(TOTPDevice.objects.get(user=self.bob).persistent_id)
+        self.assertRefused()
+        self.assertNotIn(DEVICE_ID_SESSION_KEY, self.client.session)
+
+    def test_a_model_that_is_not_a_device_or_a_damaged_id_does_not_verify(self):
+        self.sign_in(self.alice)
+        for value in (f"practice.user/{self.alice.pk}", "otp_totp.totpdevice/x", "nonsense", "no_app.model/1"):
+            self.set_device_id(value)
+            self.assertRefused()
+
+    def test_a_recovery_code_verifies_the_session_for_the_next_requests(self):
+        self.sign_in(self.alice)
+        response = self.client.post(reverse("two_factor_recovery_codes"))
+        code = re.findall(r"<li><code>(\w+)</code></li>", response.content.decode())[0]
+        self.client.logout()
+        self.client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+        self.client.post(reverse("two_factor_verify"), {"token": code})
+        self.assertTrue(self.client.session[DEVICE_ID_SESSION_KEY].startswith("otp_static."))
+        self.assertEqual(self.client.get(reverse("caseload")).status_code, 200)
