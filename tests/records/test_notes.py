@@ -107,6 +107,16 @@ class NoteWritingTest(RecordsTestCase):
         self.assertEqual(self.client.post(reverse("addendum_create", args=[signed.pk]), {"text": ""}).status_code, 400)
         self.assertFalse(signed.addenda.exists())
 
+    def test_a_refused_addendum_keeps_its_text_and_says_why(self):
+        signed = self.signed_note()
+        self.sign_in(self.alice)
+        text = "Correction <with markup> " + "x" * 20000
+        response = self.client.post(reverse("addendum_create", args=[signed.pk]), {"text": text})
+        self.assertContains(response, "Ensure this value has at most 20000 characters", status_code=400)
+        self.assertContains(response, "Correction &lt;with markup&gt; x", status_code=400)  # kept, escaped
+        self.assertContains(response, 'aria-invalid="true"', status_code=400)
+        self.assertFalse(signed.addenda.exists())
+
 
 class CoSignTest(RecordsTestCase):
     def setUp(self):
