@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (README: production runs 4)")
     args = parser.parse_args()
 
     env = production_env(fresh_database("practice_bench_note"))
@@ -95,9 +96,9 @@ def main() -> None:
     bare_path = f"/bare/notes/{data['note_id']}/"
 
     with (
-        gunicorn(env) as full_port,
-        gunicorn(env, settings_module="bench.bare_settings") as std_port,
-        gunicorn(env, settings_module="bench.bare_minimal_settings") as min_port,
+        gunicorn(env, workers=args.workers) as full_port,
+        gunicorn(env, settings_module="bench.bare_settings", workers=args.workers) as std_port,
+        gunicorn(env, settings_module="bench.bare_minimal_settings", workers=args.workers) as min_port,
     ):
         status, body = fetch(full_port, full_path, data["full_cookie"])
         assert status == 200 and "Benchmark clinical text." in body, f"full stack answered {status}"
