@@ -22,5 +22,23 @@ def bare_note(request, note_id):
     return render(request, "bench/bare_note.html", {"row": row})
 
 
+_ROW = ("date_of_service", "duration_minutes", "service_type", "template", "content", "status", "content_sha256")
+
+
+def protected_note(request, note_id):
+    """The protections alone (served by the full stack, bench/protected_settings.py): the
+    note page's own service (permission folded into the read, decryption, audit) behind
+    the full middleware (session lifetime, two-factor), rendering only what the
+    baseline renders, in the baseline's template."""
+    from records import services
+
+    note = services.note_view(actor=request.user, note_id=note_id)
+    return render(request, "bench/bare_note.html", {"row": {name: getattr(note, name) for name in _ROW}})
+
+
 # The application's URLs are here only so that the shared layout can reverse its links.
-urlpatterns = [path("bare/notes/<int:note_id>/", bare_note), *practice_urlpatterns]
+urlpatterns = [
+    path("bare/notes/<int:note_id>/", bare_note),
+    path("protected/notes/<int:note_id>/", protected_note),
+    *practice_urlpatterns,
+]

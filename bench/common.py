@@ -79,7 +79,7 @@ def gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
-            "practice.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
