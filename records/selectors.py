@@ -34,11 +34,12 @@ def client_for(user: User, record_number: str, perm: str = VIEW_CHART) -> Client
     return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
 
 
-# The note page is the most-read page there is, so its two reads are fixed statements
-# (practice.sql) rather than querysets compiled on every request; the permission is the
-# same EXISTS on guardian's direct table that _granted() folds into querysets. Of the
-# client, a note page needs only the name and record number: the other identifying
-# fields stay encrypted and unread.
+# The note page is the most-read page there is, so a note is read with a fixed statement
+# (practice.sql) rather than a queryset compiled on every request: one statement for the
+# page (note, client, author, addenda), a shorter one for the services that change a
+# note. The permission is the same EXISTS on guardian's direct table that _granted()
+# folds into querysets. Of the client, a note page needs only the name and record
+# number: the other identifying fields stay encrypted and unread.
 _NOTE = Columns(SessionNote, "n")
 _NOTE_CLIENT = Columns(Client, "c", ("id", "record_number", "first_name", "last_name", "preferred_name", "status"))
 _PERSON = ("id", "username", "first_name", "last_name", "role", "supervisor", "is_pre_licensed", "is_active")
