@@ -9,6 +9,7 @@ from audit.models import Outcome
 from consent import pdf, services
 from consent.models import Authorization, Disclosure
 from consent.text import render_text, text_sha256
+from practice.exceptions import NotFound, PermissionDenied
 from practice.models import User
 from tests.consent.base import BASE_URL, ConsentTestCase
 
@@ -111,7 +112,7 @@ class PrepareAndSendTest(ConsentTestCase):
         self.assertOneEvent("invitation.accept", client=self.rec)
         self.client.logout()
         self.assertEqual(self.client.get(reverse("invitation_accept", args=[token])).status_code, 404)
-        with self.assertRaises(services.NotFound):
+        with self.assertRaises(NotFound):
             services.invitation_accept(token=token, password="another-long-passphrase")
         self.assertOneEvent("invitation.accept", outcome=Outcome.DENIED, reason="unknown, used or expired link")
 
@@ -198,7 +199,7 @@ class SigningTest(ConsentTestCase):
         page = self.client.get(reverse("authorization_detail", args=[self.auth.pk]))
         self.assertContains(page, "Client: Morgan Ellery (record")
         self.assertNotContains(page, "Client: Morgan Changed")
-        with self.assertRaises(services.PermissionDenied):
+        with self.assertRaises(PermissionDenied):
             services.authorization_sign(
                 actor=self.claire,
                 auth_id=self.auth.pk,
@@ -261,7 +262,7 @@ class RevocationTest(ConsentTestCase):
     def test_only_the_client_revokes(self):
         auth = self.signed()
         for user in (self.alice, self.avery, self.root):
-            with self.assertRaises(services.NotFound):
+            with self.assertRaises(NotFound):
                 services.authorization_revoke(actor=user, auth_id=auth.pk)
         auth.refresh_from_db()
         self.assertEqual(auth.status, "signed")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.models import Outcome
 from consent import services
 from consent.models import Disclosure
+from practice.exceptions import NotFound, PermissionDenied
 from tests.consent.base import RECIPIENT, ConsentTestCase
 
 
@@ -110,7 +111,7 @@ class ShareAccessTest(ConsentTestCase):
     def test_only_the_care_team_shares(self):
         self.signed()
         for user in (self.bob, self.sam, self.avery, self.root, self.claire):
-            with self.assertRaises((services.NotFound, services.PermissionDenied)):
+            with self.assertRaises((NotFound, PermissionDenied)):
                 self.share(actor=user)
         self.assertFalse(Disclosure.objects.exists())
         self.assertEqual(len(self.events("disclosure.share", outcome=Outcome.DENIED)), 5)
@@ -157,7 +158,7 @@ class LegalPathTest(ConsentTestCase):
         )
 
     def test_needs_a_basis_and_a_justification_and_tells_the_admins(self):
-        with self.assertRaises(services.PermissionDenied):
+        with self.assertRaises(PermissionDenied):
             self.legal(justification="because")
         disclosure = self.legal()
         self.assertIsNone(disclosure.authorization)
@@ -168,7 +169,7 @@ class LegalPathTest(ConsentTestCase):
         self.assertEqual(rows, [disclosure])
 
     def test_others_cannot_use_the_legal_path(self):
-        with self.assertRaises(services.NotFound):
+        with self.assertRaises(NotFound):
             services.disclose_without_authorization(
                 actor=self.bob,
                 record_number=self.rec.record_number,

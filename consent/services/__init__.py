@@ -1,0 +1,50 @@
+"""Consent use cases, one module per concern:
+
+- authorizations: the care team prepares, sends, views and prints authorizations;
+- signing: the client signs, declines or revokes one;
+- invitations: a client without an account accepts a one-time link;
+- portal: the client portal's home page;
+- disclosures: the one disclosure path through the consent gate, the legal-basis path,
+  cancellation;
+- delivery: a recipient downloads a package with link and code;
+- accounting: the accounting of disclosures and the chart's consent summary.
+
+Every use case checks access, writes its audit event (changes: in the same transaction;
+reads: before returning), and records refusals.
+"""
+
+from consent.services._common import ACCOUNTING_YEARS, ConsentDenied
+from consent.services.accounting import accounting, accounting_pdf, chart_consents
+from consent.services.authorizations import (
+    authorization_pdf,
+    authorization_prepare,
+    authorization_send,
+    authorization_view,
+)
+from consent.services.delivery import delivery_download
+from consent.services.disclosures import disclose_without_authorization, disclosure_cancel, share
+from consent.services.invitations import invitation_accept, invitation_is_valid
+from consent.services.portal import portal_home
+from consent.services.signing import authorization_decline, authorization_revoke, authorization_sign
+
+__all__ = [
+    "ACCOUNTING_YEARS",
+    "ConsentDenied",
+    "accounting",
+    "accounting_pdf",
+    "authorization_decline",
+    "authorization_pdf",
+    "authorization_prepare",
+    "authorization_revoke",
+    "authorization_send",
+    "authorization_sign",
+    "authorization_view",
+    "chart_consents",
+    "delivery_download",
+    "disclose_without_authorization",
+    "disclosure_cancel",
+    "invitation_accept",
+    "invitation_is_valid",
+    "portal_home",
+    "share",
+]

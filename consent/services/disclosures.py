@@ -1,0 +1,267 @@
+"""Disclosures: the one path through the consent gate (share), the legal-basis path, cancellation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+import audit
+from audit.models import Outcome
+from audit.services import refuse
+from consent import gate, pdf
+from consent.models import Category, DeliveryLink, Disclosure, LegalBasis
+from consent.services._common import ConsentDenied, _client_for_staff, _sha
+from practice.exceptions import PermissionDenied
+from practice.models import User
+from practice.roles import Role
+from records import selectors as records_selectors
+from records.models import Client, PsychotherapyNote, SessionNote
+from records.permissions import WRITE_NOTES
+
+
+# --- Disclosures --------------------------------------------------------------------------------
+def _package_sections(
+    *, client: Client, actor: User, categories: set[str], start: date, end: date, psychotherapy_notes: bool
+) -> list[tuple[str, list[str]]]:
+    notes = list(
+        SessionNote.objects.filter(client=client, status="signed", date_of_service__range=(start, end))
+        .select_related("author")
+        .prefetch_related("addenda")
+        .order_by("date_of_service")
+    )
+    sections: list[tuple[str, list[str]]] = []
+    if psychotherapy_notes:
+        pnotes = PsychotherapyNote.objects.filter(client=client, author=actor, date_of_service__range=(start, end))
+        sections.append(("Psychotherapy notes", [f"{p.date_of_service:%B %d, %Y}: {p.text}" for p in pnotes]))
+        return sections
+    for category in Category.values:
+        if category not in categories:
+            continue
+        label = Category(category).label
+        if category == Category.ATTENDANCE:
+            sections.append(
+                (
+                    label,
+                    [
+                        f"{n.date_of_service:%B %d, %Y} — {n.get_service_type_display()}, {n.duration_minutes} minutes"
+                        for n in notes
+                    ],
+                )
+            )
+        elif category == Category.PROGRESS_NOTES:
+            paragraphs = []
+            for n in notes:
+                body = "\n".join(f"{lbl}: {txt}" for lbl, txt in n.labelled_sections() if txt)
+                paragraphs.append(
+                    f"{n.date_of_service:%B %d, %Y} — {n.get_service_type_display()} "
+                    f"({n.author}, signed {timezone.localtime(n.signed_at):%b %d, %Y})\n{body}"
+                )
+                paragraphs += [
+                    f"Addendum ({a.author}, {timezone.localtime(a.signed_at):%b %d, %Y}): {a.text}"
+                    for a in n.addenda.all()
+                ]
+            sections.append((label, paragraphs))
+        else:
+            # Kept outside this system for now (no structured records of this kind).
+            sections.append((label, []))
+    return sections
+
+
+def _create_disclosure(
+    *,
+    actor,
+    client,
+    req: gate.DisclosureRequest,
+    authorization,
+    legal_basis: str,
+    justification: str,
+    purpose_detail: str,
+    base_url: str,
+) -> tuple[Disclosure, str]:
+    now = timezone.now()
+    disclosure = Disclosure(
+        client=client,
+        authorization=authorization,
+        legal_basis=legal_basis,
+        justification=justification,
+        made_by=actor,
+        made_at=now,
+        recipient_name=req.recipient_name,
+        recipient_organization=req.recipient_organization,
+        recipient_email=req.recipient_email,
+        categories=sorted(req.categories),
+        information_from=req.information_from,
+        information_to=req.information_to,
+        purpose=req.purpose,
+        purpose_detail=purpose_detail,
+        includes_psychotherapy_notes=req.psychotherapy_notes,
+        includes_substance_use=Category.SUBSTANCE_USE in req.categories,
+    )
+    sections = _package_sections(
+        client=client,
+        actor=actor,
+        categories=set(req.categories),
+        start=req.information_from,
+        end=req.information_to,
+        psychotherapy_notes=req.psychotherapy_notes,
+    )
+    document = pdf.package_pdf(disclosure=disclosure, client=client, sections=sections)
+    disclosure.package = base64.b64encode(document).decode("ascii")
+    disclosure.package_sha256 = hashlib.sha256(document).hexdigest()
+    disclosure.save()
+    token, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**8):08d}"
+    DeliveryLink.objects.create(
+        disclosure=disclosure,
+        token_sha256=_sha(token),
+        code_sha256=_sha(code),
+        expires_at=now + timedelta(days=settings.DISCLOSURE_LINK_DAYS),
+        max_downloads=settings.DISCLOSURE_MAX_DOWNLOADS,
+    )
+    link = base_url + reverse("delivery_download", args=[token])
+    # Two separate messages: the link, and the code that opens it.
+    send_mail(
+        f"{settings.PRACTICE_NAME}: records released to you",
+        f"Records have been released to you by {settings.PRACTICE_NAME}.\n\nDownload them here: {link}\n\n"
+        f"You will need the access code sent to you in a separate message. The link expires in "
+        f"{settings.DISCLOSURE_LINK_DAYS} days.",
+        None,
+        [req.recipient_email],
+    )
+    send_mail(
+        f"{settings.PRACTICE_NAME}: access code",
+        f"Your access code for the records released to you is: {code}",
+        None,
+        [req.recipient_email],
+    )
+    return disclosure, code
+
+
+def share(
+    *,
+    actor: User,
+    record_number: str,
+    request: gate.DisclosureRequest | None = None,
+    base_url: str,
+    purpose_detail: str = "",
+    **fields,
+) -> Disclosure:
+    """The only path for an authorized disclosure: the gate decides, at this moment."""
+    client = _client_for_staff(actor, record_number, WRITE_NOTES, "disclosure.share")
+    req = request or gate.DisclosureRequest(client=client, **fields)
+    if req.psychotherapy_notes and not PsychotherapyNote.objects.filter(client=client, author=actor).exists():
+        refuse(
+            "disclosure.share",
+            actor,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            reason="only the author of psychotherapy notes may release them",
+            not_found=False,
+        )
+    with transaction.atomic():
+        decision = gate.check(req, lock=True)
+        if decision.allowed:
+            disclosure, _ = _create_disclosure(
+                actor=actor,
+                client=client,
+                req=req,
+                authorization=decision.authorization,
+                legal_basis="",
+                justification="",
+                purpose_detail=purpose_detail,
+                base_url=base_url,
+            )
+            audit.record(
+                action="disclosure.share",
+                actor=actor,
+                client=client,
+                object_type="disclosure",
+                object_id=disclosure.pk,
+                reason=f"authorization #{decision.authorization.pk}",
+            )
+            return disclosure
+    audit.record(
+        action="disclosure.share",
+        actor=actor,
+        outcome=Outcome.DENIED,
+        client=client,
+        object_type="client",
+        object_id=client.pk,
+        reason="; ".join(decision.reasons)[:500],
+    )
+    raise ConsentDenied(decision)
+
+
+def disclose_without_authorization(
+    *,
+    actor: User,
+    record_number: str,
+    legal_basis: str,
+    justification: str,
+    base_url: str,
+    purpose_detail: str = "",
+    **fields,
+) -> Disclosure:
+    """Disclosures the law permits without authorization (duty to warn, court order,
+    mandated abuse report): an explicit legal basis and a written justification; the
+    practice admins are told; the disclosure appears in the accounting."""
+    client = _client_for_staff(actor, record_number, WRITE_NOTES, "disclosure.legal")
+    if legal_basis not in LegalBasis.values or len(justification.strip()) < 20:
+        raise PermissionDenied("Name the legal basis and write a justification of at least 20 characters.")
+    req = gate.DisclosureRequest(client=client, **fields)
+    with transaction.atomic():
+        disclosure, _ = _create_disclosure(
+            actor=actor,
+            client=client,
+            req=req,
+            authorization=None,
+            legal_basis=legal_basis,
+            justification=justification.strip(),
+            purpose_detail=purpose_detail,
+            base_url=base_url,
+        )
+        audit.record(
+            action="disclosure.legal",
+            actor=actor,
+            client=client,
+            object_type="disclosure",
+            object_id=disclosure.pk,
+            reason=LegalBasis(legal_basis).label,
+        )
+        admins = list(User.objects.filter(role=Role.PRACTICE_ADMIN, is_active=True).values_list("email", flat=True))
+        if admins:
+            send_mail(
+                f"{settings.PRACTICE_NAME}: disclosure without authorization",
+                f"{actor} released records of client {client.record_number} without an authorization.\n"
+                f"Legal basis: {LegalBasis(legal_basis).label}.\nReview it in the audit log (disclosure "
+                f"#{disclosure.pk}).",
+                None,
+                admins,
+            )
+    return disclosure
+
+
+def disclosure_cancel(*, actor: User, disclosure_id: int) -> None:
+    disclosure = Disclosure.objects.select_related("client").filter(pk=disclosure_id).first()
+    if disclosure is None or records_selectors.client_for(actor, disclosure.client.record_number, WRITE_NOTES) is None:
+        refuse("disclosure.cancel", actor, object_type="disclosure", object_id=disclosure_id, reason="no access")
+    with transaction.atomic():
+        voided = DeliveryLink.objects.filter(disclosure=disclosure, voided_at__isnull=True).update(
+            voided_at=timezone.now(), void_reason="cancelled"
+        )
+        audit.record(
+            action="disclosure.cancel",
+            actor=actor,
+            client=disclosure.client,
+            object_type="disclosure",
+            object_id=disclosure.pk,
+            reason=f"links voided={voided}",
+        )

@@ -1,0 +1,67 @@
+"""Invitations: a client without an account accepts a one-time link and chooses a password."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from audit.services import refuse
+from consent.models import Invitation
+from consent.services._common import _sha
+from practice.exceptions import NotFound
+from practice.models import User
+from practice.roles import Role
+
+
+def invitation_accept(*, token: str, password: str) -> User:
+    """A client sets a password from their one-time link; the link is then used up.
+    Refusals are recorded before anything is locked, so they are kept."""
+    invitation = Invitation.objects.select_related("client").filter(token_sha256=_sha(token)).first()
+    if invitation is None or invitation.used_at or invitation.expires_at < timezone.now() or invitation.client.user_id:
+        refuse(
+            "invitation.accept",
+            None,
+            object_type="invitation",
+            object_id=invitation.pk if invitation else "",
+            reason="unknown, used or expired link",
+        )
+    client = invitation.client
+    if User.objects.filter(username__iexact=client.email).exists():
+        refuse(
+            "invitation.accept",
+            None,
+            client=client,
+            object_type="invitation",
+            object_id=invitation.pk,
+            reason="email already has an account",
+            not_found=False,
+        )
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.used_at:  # used by a concurrent request meanwhile
+            raise NotFound("This link has already been used.")
+        user = User(
+            username=client.email.lower(),
+            email=client.email,
+            first_name=client.first_name,
+            last_name=client.last_name,
+            role=Role.CLIENT,
+        )
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+        client.user = user
+        client.save(update_fields=["user"])
+        invitation.used_at = timezone.now()
+        invitation.save(update_fields=["used_at"])
+        audit.record(
+            action="invitation.accept", actor=user, client=client, object_type="invitation", object_id=invitation.pk
+        )
+    return user
+
+
+def invitation_is_valid(token: str) -> bool:
+    invitation = Invitation.objects.filter(token_sha256=_sha(token)).first()
+    return bool(invitation and not invitation.used_at and invitation.expires_at >= timezone.now())

@@ -1,0 +1,148 @@
+"""Authorizations, the client's side: sign, decline, revoke."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from audit.services import refuse
+from consent.models import Authorization, DeliveryLink
+from consent.services._common import _authorization_for
+from consent.text import render_text, text_sha256
+from practice.models import User
+
+
+# --- Authorizations: the client's side --------------------------------------------------------
+def authorization_sign(
+    *,
+    actor: User,
+    auth_id: int,
+    typed_name: str,
+    agree: bool,
+    shown_sha256: str,
+    signature_image: str,
+    ip: str | None,
+    user_agent: str,
+) -> Authorization:
+    """Rule: only the client signs their own pending authorization, with their full name,
+    an explicit agreement to sign electronically, and the hash of the exact text shown."""
+    auth = _authorization_for(actor, auth_id, "authorization.sign", for_client=True)
+    with transaction.atomic():
+        auth = Authorization.objects.select_for_update().select_related("client", "prepared_by").get(pk=auth.pk)
+        problem = None
+        text = render_text(auth)
+        if auth.status != Authorization.Status.PENDING:
+            problem = f"this form is {auth.get_status_display().lower()}"
+        elif not agree:
+            problem = "you must agree to sign electronically"
+        elif _norm_name(typed_name) not in _accepted_names(auth):
+            problem = "type your full name exactly as shown on the form"
+        elif shown_sha256 != text_sha256(text):
+            problem = "the form changed while you were reading it; please read it again"
+        elif signature_image and not signature_image.startswith("data:image/png;base64,"):
+            problem = "the drawn signature could not be read"
+        if problem is None:
+            auth.status = Authorization.Status.SIGNED
+            auth.signed_text = text
+            auth.text_sha256 = text_sha256(text)
+            auth.signed_name = " ".join(typed_name.split())
+            auth.signature_image = signature_image[:400_000]
+            auth.signed_at = timezone.now()
+            auth.signed_ip = ip
+            auth.signed_user_agent = user_agent[:300]
+            auth.signed_by = actor
+            auth.save()
+            audit.record(
+                action="authorization.sign",
+                actor=actor,
+                client=auth.client,
+                object_type="authorization",
+                object_id=auth.pk,
+                reason=f"sha256={auth.text_sha256}",
+            )
+            return auth
+    refuse(
+        "authorization.sign",
+        actor,
+        client=auth.client,
+        object_type="authorization",
+        object_id=auth_id,
+        reason=problem,
+        not_found=False,
+    )
+
+
+def _norm_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _accepted_names(auth: Authorization) -> set[str]:
+    names = {_norm_name(f"{auth.client.first_name} {auth.client.last_name}")}
+    if auth.representative_name:
+        names.add(_norm_name(auth.representative_name))
+    return names
+
+
+def authorization_decline(*, actor: User, auth_id: int) -> Authorization:
+    auth = _authorization_for(actor, auth_id, "authorization.decline", for_client=True)
+    if auth.status != Authorization.Status.PENDING:
+        refuse(
+            "authorization.decline",
+            actor,
+            client=auth.client,
+            object_type="authorization",
+            object_id=auth_id,
+            reason="not waiting for a signature",
+            not_found=False,
+        )
+    with transaction.atomic():
+        auth.status = Authorization.Status.DECLINED
+        auth.declined_at = timezone.now()
+        auth.save(update_fields=["status", "declined_at"])
+        audit.record(
+            action="authorization.decline",
+            actor=actor,
+            client=auth.client,
+            object_type="authorization",
+            object_id=auth.pk,
+        )
+    return auth
+
+
+def authorization_revoke(*, actor: User, auth_id: int) -> Authorization:
+    """Revocation takes effect at once: every delivery link issued under the
+    authorization that has not been used up is voided in the same transaction."""
+    auth = _authorization_for(actor, auth_id, "authorization.revoke", for_client=True)
+    with transaction.atomic():
+        auth = Authorization.objects.select_for_update().select_related("client").get(pk=auth.pk)
+        if auth.status != Authorization.Status.SIGNED:
+            problem = f"this form is {auth.get_status_display().lower()}"
+        else:
+            problem = None
+            now = timezone.now()
+            auth.status = Authorization.Status.REVOKED
+            auth.revoked_at = now
+            auth.revoked_by = actor
+            auth.save(update_fields=["status", "revoked_at", "revoked_by"])
+            voided = DeliveryLink.objects.filter(disclosure__authorization=auth, voided_at__isnull=True).update(
+                voided_at=now, void_reason="authorization revoked"
+            )
+            audit.record(
+                action="authorization.revoke",
+                actor=actor,
+                client=auth.client,
+                object_type="authorization",
+                object_id=auth.pk,
+                reason=f"links voided={voided}",
+            )
+            return auth
+    refuse(
+        "authorization.revoke",
+        actor,
+        client=auth.client,
+        object_type="authorization",
+        object_id=auth_id,
+        reason=problem,
+        not_found=False,
+    )
