@@ -19,7 +19,9 @@ class _RequestFields(forms.Form):
     )
     information_from = forms.DateField(widget=DATE, label="Services from")
     information_to = forms.DateField(widget=DATE, label="Services to")
-    purpose = forms.ChoiceField(choices=Purpose.choices)
+    # No default: a purpose is chosen, never assumed (the legal-basis form would otherwise
+    # default to "at the request of the client").
+    purpose = forms.ChoiceField(choices=[("", "Choose a purpose…"), *Purpose.choices])
     purpose_detail = forms.CharField(max_length=500, required=False, label="Purpose, described", widget=forms.TextInput)
 
     def clean(self):
@@ -80,7 +82,9 @@ class AuthorizationForm(_RequestFields):
 
 
 class ShareForm(_RequestFields):
-    psychotherapy_notes = forms.BooleanField(required=False, label="Release my psychotherapy notes instead")
+    psychotherapy_notes = forms.BooleanField(
+        required=False, label="Release the psychotherapy notes you wrote, instead of the categories above"
+    )
 
     def clean(self):
         data = super().clean()

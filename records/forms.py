@@ -11,7 +11,7 @@ class NoteForm(forms.Form):
 
     date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     duration_minutes = forms.IntegerField(min_value=1, max_value=600, initial=50, label="Duration (minutes)")
-    service_type = forms.ChoiceField(choices=ServiceType.choices)
+    service_type = forms.ChoiceField(choices=ServiceType.choices, initial=ServiceType.INDIVIDUAL)
     template = forms.ChoiceField(choices=NoteTemplate.choices, widget=forms.HiddenInput)
 
     def __init__(self, *args, template: str, **kwargs):

@@ -56,9 +56,16 @@ class Client(models.Model):
         return self.record_number
 
     @property
+    def legal_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
     def display_name(self) -> str:
-        first = self.preferred_name or self.first_name
-        return f"{first} {self.last_name}"
+        """The legal name, with the preferred name beside it, never instead of it: a
+        heading must identify the record unambiguously."""
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.legal_name} ({self.preferred_name})"
+        return self.legal_name
 
 
 class ClientUserObjectPermission(UserObjectPermissionBase):

@@ -8,7 +8,7 @@ from functools import cache
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from practice.models import User
@@ -130,10 +130,7 @@ def caseload(user: User) -> QuerySet[Client]:
     shows, in one query."""
     return (
         clients_for(user, WRITE_NOTES)
-        .annotate(
-            last_session=Max("notes__date_of_service"),
-            drafts=Count("notes", filter=Q(notes__status="draft", notes__author=user), distinct=True),
-        )
+        .annotate(drafts=Count("notes", filter=Q(notes__status="draft", notes__author=user), distinct=True))
         .order_by("record_number")
     )
 
@@ -143,7 +140,6 @@ def supervised_clients(user: User) -> QuerySet[Client]:
     return (
         clients_for(user, VIEW_CHART)
         .filter(assignments__ended_at__isnull=True, assignments__counselor__supervisor=user)
-        .annotate(last_session=Max("notes__date_of_service"))
         .distinct()
         .order_by("record_number")
     )
