@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "audit",
     "records",
     "consent",
+    "emergency",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "practice.context_processors.practice",
+                "emergency.context_processors.emergency",
             ],
         },
     },
@@ -301,6 +303,9 @@ AUDIT_OFFICE_WEEKDAYS = env_bool("AUDIT_WEEKENDS_ARE_OFFICE_HOURS", False) and {
 AUDIT_BURST_CHARTS = env_int("AUDIT_BURST_CHARTS", 10, minimum=2)
 AUDIT_BURST_MINUTES = env_int("AUDIT_BURST_MINUTES", 10, minimum=1)
 AUDIT_FLAG_WINDOW_DAYS = env_int("AUDIT_FLAG_WINDOW_DAYS", 14, minimum=1)
+
+# --- Emergency (break-glass) access -------------------------------------------------------
+EMERGENCY_ACCESS_MINUTES = env_int("EMERGENCY_ACCESS_MINUTES", 60, minimum=5)
 
 # --- Disclosures ------------------------------------------------------------------------
 DISCLOSURE_LINK_DAYS = env_int("DISCLOSURE_LINK_DAYS", 7, minimum=1)

@@ -55,5 +55,6 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("audit.urls")),
     path("", include("consent.urls")),
+    path("", include("emergency.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -8,7 +8,8 @@ from functools import cache
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from practice.models import User
@@ -30,8 +31,43 @@ def _granted(user: User, perm: str, prefix: str = "") -> Q:
     )
 
 
-def client_for(user: User, record_number: str, perm: str = VIEW_CHART) -> Client | None:
-    return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
+def _emergency(user: User, prefix: str = "") -> Q:
+    """An active emergency grant (emergency.models.EmergencyAccess) of the user on the
+    client: explicit, audited, and over at `expires_at`."""
+    from emergency.models import EmergencyAccess
+
+    return Q(
+        Exists(
+            EmergencyAccess.objects.filter(
+                client=OuterRef(f"{prefix}pk"),
+                user=user,
+                ended_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+        )
+    )
+
+
+def client_for(user: User, record_number: str, perm: str = VIEW_CHART, *, emergency: bool = False) -> Client | None:
+    """The client, if the user holds `perm` on it. With emergency=True (the chart read
+    only), an active emergency grant also opens it, for VIEW_CHART and nothing else; the
+    client then says so in `via_emergency`, so that its events are marked."""
+    if not (emergency and perm == VIEW_CHART):
+        return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
+    regular = Exists(
+        ClientUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), user=user, permission__codename=VIEW_CHART
+        )
+    )
+    client = (
+        Client.objects.annotate(regular=regular)
+        .filter(Q(regular=True) | _emergency(user), record_number=record_number)
+        .order_by()
+        .first()
+    )
+    if client is not None:
+        client.via_emergency = not client.regular
+    return client
 
 
 # The note page is the most-read page there is, so a note is read with a fixed statement
@@ -57,6 +93,18 @@ def _granted_sql(client_id_column: str) -> str:
     )
 
 
+def _emergency_sql(client_id_column: str) -> str:
+    """EXISTS: the user (first parameter) holds an emergency grant on the client that
+    has not ended and expires after the second parameter (now). The SQL form of
+    _emergency()."""
+    from emergency.models import EmergencyAccess
+
+    return (
+        f"EXISTS (SELECT 1 FROM {EmergencyAccess._meta.db_table} e "  # noqa: S608 (names, no input)
+        f"WHERE e.client_id = {client_id_column} AND e.user_id = %s AND e.ended_at IS NULL AND e.expires_at > %s)"
+    )
+
+
 _NOTE_FROM = (
     "FROM {note} JOIN {client} ON c.id = n.client_id JOIN {author} ON u.id = n.author_id "
     "{addenda}WHERE n.id = %s AND {granted}"
@@ -64,7 +112,7 @@ _NOTE_FROM = (
 
 
 @cache
-def _note_sql(vendor: str, with_addenda: bool) -> str:
+def _note_sql(vendor: str, with_addenda: bool, emergency: bool = False) -> str:
     select = [_NOTE.select(), _NOTE_CLIENT.select(), _NOTE_AUTHOR.select()]
     addenda = ""
     if with_addenda:
@@ -73,12 +121,18 @@ def _note_sql(vendor: str, with_addenda: bool) -> str:
             f"LEFT JOIN {_ADDENDUM.table} ON a.note_id = n.id "
             f"LEFT JOIN {_ADDENDUM_AUTHOR.table} ON au.id = a.author_id "
         )
+    granted = _granted_sql("c.id")
+    if emergency:
+        # The last column says whether the regular grant holds (else the read is an
+        # emergency read, and its event is marked).
+        select.append(f"CASE WHEN {_granted_sql('c.id')} THEN 1 ELSE 0 END")
+        granted = f"({granted} OR {_emergency_sql('c.id')})"
     sql = f"SELECT {', '.join(select)} " + _NOTE_FROM.format(
         note=_NOTE.table,
         client=_NOTE_CLIENT.table,
         author=_NOTE_AUTHOR.table,
         addenda=addenda,
-        granted=_granted_sql("c.id"),
+        granted=granted,
     )
     return sql + (" ORDER BY a.signed_at, a.id" if with_addenda else "")
 
@@ -90,19 +144,37 @@ def _build_note(row) -> SessionNote:
     return note
 
 
+def _note_rows(user: User, note_id: int, perm: str, with_addenda: bool, emergency: bool):
+    emergency = emergency and perm == VIEW_CHART
+    sql = _note_sql(connection.vendor, with_addenda, emergency)
+    if emergency:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        params = [user.pk, VIEW_CHART, note_id, user.pk, perm, user.pk, now]
+    else:
+        params = [note_id, user.pk, perm]
+    rows = fetch(sql, params)
+    if emergency:
+        return [row[:-1] for row in rows], bool(rows) and not rows[0][-1]
+    return rows, False
+
+
 def note_for(user: User, note_id: int, perm: str = VIEW_CHART) -> SessionNote | None:
     """The note with its client and author, if the user holds `perm` on its client."""
-    rows = fetch(_note_sql(connection.vendor, False), [note_id, user.pk, perm])
+    rows, _ = _note_rows(user, note_id, perm, False, False)
     return _build_note(rows[0]) if rows else None
 
 
-def note_with_addenda_for(user: User, note_id: int, perm: str = VIEW_CHART) -> SessionNote | None:
+def note_with_addenda_for(
+    user: User, note_id: int, perm: str = VIEW_CHART, *, emergency: bool = False
+) -> SessionNote | None:
     """note_for, with the note's addenda (oldest first, with their authors) as
-    `addenda_list`, read in the same statement."""
-    rows = fetch(_note_sql(connection.vendor, True), [note_id, user.pk, perm])
+    `addenda_list`, read in the same statement. With emergency=True an active emergency
+    grant opens VIEW_CHART too; `note.via_emergency` says whether it did."""
+    rows, via_emergency = _note_rows(user, note_id, perm, True, emergency)
     if not rows:
         return None
     note = _build_note(rows[0])
+    note.via_emergency = via_emergency
     start = len(_NOTE) + len(_NOTE_CLIENT) + len(_NOTE_AUTHOR)
     note.addenda_list = []
     for row in rows:

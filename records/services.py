@@ -163,29 +163,50 @@ def caseload_view(*, actor: User):
     }
 
 
+def _read_event(actor: User, client: Client, action: str, via_emergency: bool) -> tuple[str, str]:
+    """(action, reason) of a read: a read through an emergency grant is marked
+    `emergency.<action>` and names its grant, so the review pages flag it and the
+    client's access history shows it for what it was."""
+    if not via_emergency:
+        return action, ""
+    from emergency.selectors import active_grant
+
+    grant = active_grant(actor, client)
+    return "emergency." + action.replace(".", "_"), f"emergency access #{grant.pk if grant else '?'}"
+
+
 def chart_view(*, actor: User, record_number: str) -> dict:
-    """Rule: only the client's assigned counselors and their supervisors read the chart."""
-    client = selectors.client_for(actor, record_number, VIEW_CHART)
+    """Rule: only the client's assigned counselors and their supervisors read the chart,
+    and, read-only, a clinician holding an active emergency grant (emergency.services)."""
+    client = selectors.client_for(actor, record_number, VIEW_CHART, emergency=True)
     if client is None:
         refuse("chart.view", actor, object_type="client", object_id=record_number, reason="no access")
+    action, reason = _read_event(actor, client, "chart.view", client.via_emergency)
     # A read: the event is written (its own atomic statement) before anything is returned.
-    audit.record(action="chart.view", actor=actor, client=client, object_type="client", object_id=client.pk)
+    audit.record(action=action, actor=actor, client=client, object_type="client", object_id=client.pk, reason=reason)
     notes = list(selectors.chart_notes(client))
-    can_write = selectors.client_for(actor, record_number, WRITE_NOTES) is not None
+    can_write = not client.via_emergency and selectors.client_for(actor, record_number, WRITE_NOTES) is not None
     return {
         "client": client,
         "notes": notes,
         "can_write": can_write,
+        "emergency": client.via_emergency,
         "psychotherapy_notes": list(selectors.own_psychotherapy_notes(actor, client)) if can_write else [],
         "assignments": list(client.assignments.filter(ended_at__isnull=True).select_related("counselor")),
     }
 
 
 def note_view(*, actor: User, note_id: int, purpose: str = "view") -> SessionNote:
-    """Rule: a note is read by whoever may read its client's chart. purpose: view|print."""
+    """Rule: a note is read by whoever may read its client's chart (an emergency grant
+    included). purpose: view|print."""
     action = f"note.{purpose}"
-    note = _note_or_404(actor, note_id, VIEW_CHART, action, with_addenda=True)
-    audit.record(action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk)
+    note = selectors.note_with_addenda_for(actor, note_id, VIEW_CHART, emergency=True)
+    if note is None:
+        refuse(action, actor, object_type="session_note", object_id=note_id, reason="no access")
+    action, reason = _read_event(actor, note.client, action, note.via_emergency)
+    audit.record(
+        action=action, actor=actor, client=note.client, object_type="session_note", object_id=note.pk, reason=reason
+    )
     return note
 
 

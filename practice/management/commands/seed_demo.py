@@ -17,6 +17,7 @@ class Command(BaseCommand):
         require_debug("seed_demo")
         from audit import demo as audit_demo
         from consent import demo as consent_demo
+        from emergency import demo as emergency_demo
         from records import demo as records_demo
 
         with operator_context("seed_demo"), transaction.atomic():
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             created = records_demo.seed(admin=admin)
             consent_demo.seed()
             history = audit_demo.seed()
+            emergency_demo.seed()
         if created:
             self.stdout.write(f"Created {created} demo clients with notes.")
         if history:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmergencyConfig(AppConfig):
+    name = "emergency"
+    verbose_name = "Emergency (break-glass) access"
