@@ -1,6 +1,11 @@
 """Reads that answer "which clients and notes may this user see". Every query here folds
 the object-permission check into the query itself: one round trip, and no superuser or
-model-wide permission ever widens it (with_superuser=False, accept_global_perms=False)."""
+model-wide permission ever widens it (guardian's direct table only, never has_perm).
+
+Security note: the permission row alone is not enough. The query also requires that the
+account holding it is active and has a clinical role (counselor or supervisor), so a row
+left behind by a change of role or a deactivation opens nothing, even before
+records.permissions.sync_person has removed it."""
 
 from __future__ import annotations
 
@@ -10,23 +15,38 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from practice.models import User
+from practice.roles import CLINICAL_ROLES
 from practice.sql import Columns, build_all, fetch
 from records.models import Addendum, Client, ClientUserObjectPermission, PsychotherapyNote, SessionNote
 from records.permissions import VIEW_CHART, WRITE_NOTES
 
 
+_CLINICAL_ROLES = tuple(sorted(CLINICAL_ROLES))
+
+
+def _grants(user: User, perm: str) -> QuerySet[ClientUserObjectPermission]:
+    """The user's rows for `perm` that count: the account active, its role clinical."""
+    return ClientUserObjectPermission.objects.filter(
+        user=user, permission__codename=perm, user__is_active=True, user__role__in=_CLINICAL_ROLES
+    )
+
+
 def clients_for(user: User, perm: str = VIEW_CHART) -> QuerySet[Client]:
-    return get_objects_for_user(user, f"records.{perm}", klass=Client, accept_global_perms=False, with_superuser=False)
+    """The clients on which the user holds `perm` (a subquery, so callers may annotate
+    and aggregate without the permission join multiplying rows)."""
+    return Client.objects.filter(pk__in=_grants(user, perm).values("content_object_id"))
 
 
 def _granted(user: User, perm: str, prefix: str = "") -> Q:
+    # One Q, so the four conditions apply to the same permission row.
     return Q(
         **{
             f"{prefix}clientuserobjectpermission__user": user,
             f"{prefix}clientuserobjectpermission__permission__codename": perm,
+            f"{prefix}clientuserobjectpermission__user__is_active": True,
+            f"{prefix}clientuserobjectpermission__user__role__in": _CLINICAL_ROLES,
         }
     )
 
@@ -54,11 +74,7 @@ def client_for(user: User, record_number: str, perm: str = VIEW_CHART, *, emerge
     client then says so in `via_emergency`, so that its events are marked."""
     if not (emergency and perm == VIEW_CHART):
         return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
-    regular = Exists(
-        ClientUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), user=user, permission__codename=VIEW_CHART
-        )
-    )
+    regular = Exists(_grants(user, VIEW_CHART).filter(content_object=OuterRef("pk")))
     client = (
         Client.objects.annotate(regular=regular)
         .filter(Q(regular=True) | _emergency(user), record_number=record_number)
@@ -85,11 +101,15 @@ _ADDENDUM_AUTHOR = Columns(User, "au", _PERSON)
 
 
 def _granted_sql(client_id_column: str) -> str:
-    """EXISTS: the user (first parameter) holds the permission (second) on the client."""
+    """EXISTS: the user (first parameter) holds the permission (second) on the client,
+    and the account is active with a clinical role (as _granted)."""
+    roles = ", ".join(f"'{role}'" for role in _CLINICAL_ROLES)  # fixed values, no input
     return (
         f"EXISTS (SELECT 1 FROM {ClientUserObjectPermission._meta.db_table} p "  # noqa: S608 (names, no input)
         f"JOIN {Permission._meta.db_table} ap ON ap.id = p.permission_id "
-        f"WHERE p.content_object_id = {client_id_column} AND p.user_id = %s AND ap.codename = %s)"
+        f"JOIN {User._meta.db_table} pu ON pu.id = p.user_id "
+        f"WHERE p.content_object_id = {client_id_column} AND p.user_id = %s AND ap.codename = %s "
+        f"AND pu.is_active AND pu.role IN ({roles}))"
     )
 
 
