@@ -47,3 +47,22 @@ class StaffCreateForm(forms.Form):
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("That username is taken.")
         return username
+
+
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=STAFF_ROLE_CHOICES, label="New role")
+    confirm = forms.BooleanField(
+        label="I understand: their access is recomputed for the new role and they are signed out everywhere.",
+        error_messages={"required": "Tick the box to confirm the change."},
+    )
+
+    def __init__(self, *args, current_role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_role = current_role
+        self.fields["role"].initial = current_role
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role == self.current_role:
+            raise forms.ValidationError("That is already their role. Choose another one.")
+        return role

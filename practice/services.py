@@ -4,6 +4,10 @@ rolled back)."""
 
 from __future__ import annotations
 
+import getpass
+from dataclasses import dataclass
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.contrib.sessions.models import Session
@@ -155,24 +159,58 @@ def password_reset_completed(*, user: User) -> None:
     audit.record(action="auth.password_reset", actor=user, object_type="user", object_id=user.pk)
 
 
-# --- Staff accounts (practice admins) -----------------------------------------------------
-def require_practice_admin(actor: User, action: str) -> None:
+# --- Staff accounts (practice admins, and the operator at the console) --------------------
+@dataclass(frozen=True)
+class Operator:
+    """Someone at the server's console running a management command (under
+    audit.context.operator_context). The commands manage accounts through these same
+    services, so every step is audited; an Operator is not an account and holds no
+    permission on any client."""
+
+    name: str
+    is_authenticated: ClassVar[bool] = False
+
+    @classmethod
+    def from_console(cls) -> Operator:
+        try:
+            return cls(getpass.getuser())
+        except (KeyError, OSError):  # no name for this uid (containers)
+            return cls("unknown")
+
+
+def _by(actor: User | Operator) -> dict:
+    """audit.record's actor arguments: the account, or the operator's name."""
+    if isinstance(actor, Operator):
+        return {"actor": None, "actor_username": f"operator:{actor.name}"[:150]}
+    return {"actor": actor}
+
+
+def require_practice_admin(actor: User | Operator, action: str) -> None:
+    if isinstance(actor, Operator):
+        return
     if not (actor.is_authenticated and actor.is_practice_admin and actor.is_active):
         refuse(action, actor, object_type="user", reason="not a practice admin", not_found=False)
 
 
+def _refuse_own_account(actor: User | Operator, user: User, action: str, reason: str) -> None:
+    if not isinstance(actor, Operator) and user.pk == actor.pk:
+        refuse(action, actor, object_type="user", object_id=user.pk, reason=reason, not_found=False)
+
+
 def staff_create(
     *,
-    actor: User,
-    request: HttpRequest,
+    actor: User | Operator,
     username: str,
     first_name: str,
     last_name: str,
     email: str,
     role: str,
+    request: HttpRequest | None = None,
 ) -> User:
-    """Create a staff account with no usable password and email its owner a link to
-    choose one. There are no shared or admin-chosen passwords."""
+    """Create a staff account with no usable password. With a request, email its owner
+    a link to choose one; the operator's command prints the link instead
+    (operator_password_link). There are no shared or admin-chosen passwords, and no
+    path sets is_superuser or is_staff: those flags open nothing here."""
     require_practice_admin(actor, "staff.create")
     if role not in STAFF_ROLES:
         raise ValueError("staff accounts are counselors, supervisors or practice admins")
@@ -181,46 +219,110 @@ def staff_create(
         user.set_unusable_password()
         user.full_clean()
         user.save()
-        audit.record(action="staff.create", actor=actor, object_type="user", object_id=user.pk, reason=f"role={role}")
-    _send_set_password_email(request=request, user=user)
+        audit.record(action="staff.create", **_by(actor), object_type="user", object_id=user.pk, reason=f"role={role}")
+    if request is not None:
+        _send_set_password_email(base_url=request.build_absolute_uri("/"), user=user)
     return user
 
 
-def _send_set_password_email(*, request: HttpRequest, user: User) -> None:
+def set_password_link(*, user: User, base_url: str) -> str:
+    """A one-time link to choose a password: Django's reset token, which stops working
+    once the password changes (or after PASSWORD_RESET_TIMEOUT)."""
     from django.contrib.auth.tokens import default_token_generator
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
+    from django.urls import reverse
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
+
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return base_url.rstrip("/") + path
+
+
+def _send_set_password_email(*, base_url: str, user: User) -> None:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
 
     context = {
         "user": user,
         "practice_name": settings.PRACTICE_NAME,
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
+        "link": set_password_link(user=user, base_url=base_url),
     }
     subject = render_to_string("registration/account_created_subject.txt", context).strip()
     body = render_to_string("registration/account_created_email.txt", context)
     send_mail(subject, body, None, [user.email])
 
 
-def staff_set_active(*, actor: User, user: User, active: bool) -> User:
+def operator_password_link(*, operator: Operator, user: User, base_url: str) -> str:
+    """The operator's command prints a set-password link instead of emailing it (the
+    first practice admin, before mail is set up). Audited like the emailed link."""
+    with transaction.atomic():
+        audit.record(
+            action="staff.password_link",
+            **_by(operator),
+            object_type="user",
+            object_id=user.pk,
+            reason="printed at the console",
+        )
+        return set_password_link(user=user, base_url=base_url)
+
+
+def _account_changed(*, actor: User | Operator, user: User, action: str, detail: str) -> None:
+    """What every change to an account's standing does, in the caller's transaction:
+    re-sync every object permission the person's access depends on, end all of their
+    sessions, and audit it. The change takes effect on their next request."""
+    from records.permissions import sync_person
+
+    granted, revoked = sync_person(user)
+    ended = end_sessions(user)
+    audit.record(
+        action=action,
+        **_by(actor),
+        object_type="user",
+        object_id=user.pk,
+        reason=f"{detail}granted={granted} revoked={revoked} sessions ended={ended}",
+    )
+
+
+def staff_change_role(*, actor: User | Operator, user: User, role: str) -> User:
+    """Rule: a practice admin changes another staff member's role, never their own.
+    The person's permissions are re-synced and their sessions end in the same
+    transaction; every change of role is flagged for review. A client account never
+    becomes staff this way, nor staff a client."""
+    action = "staff.role_change"
+    require_practice_admin(actor, action)
+    if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
+        raise ValueError("roles change only between counselor, supervisor and practice admin")
+    _refuse_own_account(actor, user, action, "another practice admin must change your own role")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = user.role
+        if old == role:
+            return user
+        user.role = role
+        user.save(update_fields=["role"])
+        _account_changed(actor=actor, user=user, action=action, detail=f"role {old} -> {role} ")
+    return user
+
+
+def staff_set_active(*, actor: User | Operator, user: User, active: bool) -> User:
     """Deactivate (or reactivate) an account. Deactivation ends every session of the
-    user at once and keeps everything they did: nothing is deleted."""
+    user at once and removes their permissions; reactivation restores what their
+    assignments give. Everything they did is kept: nothing is deleted."""
     action = "staff.reactivate" if active else "staff.deactivate"
     require_practice_admin(actor, action)
-    if user.pk == actor.pk and not active:
-        raise PermissionDenied("You cannot deactivate your own account.")
+    if not active:
+        _refuse_own_account(actor, user, action, "you cannot deactivate your own account")
     with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
         user.is_active = active
         user.deactivated_at = None if active else timezone.now()
         user.save(update_fields=["is_active", "deactivated_at"])
-        ended = 0 if active else end_sessions(user)
-        audit.record(
-            action=action, actor=actor, object_type="user", object_id=user.pk, reason=f"sessions ended={ended}"
-        )
+        _account_changed(actor=actor, user=user, action=action, detail="")
     return user
 
 
@@ -234,27 +336,19 @@ def end_sessions(user: User) -> int:
     return ended
 
 
-def staff_reset_two_factor(*, actor: User, user: User) -> None:
+def staff_reset_two_factor(*, actor: User | Operator, user: User) -> None:
     """For a lost phone and lost recovery codes: remove the user's authenticator and
     recovery codes and end their sessions; they enroll again at their next sign-in.
-    Rule: another practice admin does it, never the user themself."""
+    Rule: another practice admin (or the operator) does it, never the user themself."""
     require_practice_admin(actor, "staff.reset_2fa")
-    if user.pk == actor.pk:
-        refuse(
-            "staff.reset_2fa",
-            actor,
-            object_type="user",
-            object_id=user.pk,
-            reason="another practice admin must reset your own two-factor",
-            not_found=False,
-        )
+    _refuse_own_account(actor, user, "staff.reset_2fa", "another practice admin must reset your own two-factor")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         ended = end_sessions(user)
         audit.record(
             action="staff.reset_2fa",
-            actor=actor,
+            **_by(actor),
             object_type="user",
             object_id=user.pk,
             reason=f"sessions ended={ended}",
@@ -267,4 +361,4 @@ def staff_send_password_link(*, actor: User, request: HttpRequest, user: User) -
     require_practice_admin(actor, "staff.password_link")
     with transaction.atomic():
         audit.record(action="staff.password_link", actor=actor, object_type="user", object_id=user.pk)
-        _send_set_password_email(request=request, user=user)
+        _send_set_password_email(base_url=request.build_absolute_uri("/"), user=user)

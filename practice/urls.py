@@ -1,17 +1,10 @@
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse_lazy
-from django_otp.admin import OTPAdminSite
 
 from practice import views
 
-# The Django admin, for superusers only, behind a verified second factor. It shows
-# accounts, never clinical content.
-admin.site.__class__ = OTPAdminSite
-# One sign-in page for everyone: the admin's own login form would be a second door.
-admin.site.login = login_not_required(lambda request, extra_context=None: redirect_to_login(request.get_full_path()))
+# Security note: there is no Django admin. Every page goes through the services and the
+# audit log; operators use management commands (README, "Operator commands").
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -50,11 +43,11 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
+    path("staff/<int:user_id>/role/", views.staff_change_role, name="staff_change_role"),
     path("staff/<int:user_id>/reset-2fa/", views.staff_reset_two_factor, name="staff_reset_two_factor"),
     path("staff/<int:user_id>/password-link/", views.staff_send_password_link, name="staff_send_password_link"),
     path("", include("records.urls")),
     path("", include("audit.urls")),
     path("", include("consent.urls")),
     path("", include("emergency.urls")),
-    path("django-admin/", admin.site.urls),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from practice import selectors, services
 from practice.exceptions import PermissionDenied
-from practice.forms import SignInForm, StaffCreateForm, TokenForm
+from practice.forms import SignInForm, StaffCreateForm, StaffRoleForm, TokenForm
 from practice.middleware import SESSION_LAST_SEEN, session_expiry_reason
 from practice.models import User
 
@@ -198,3 +198,16 @@ def staff_send_password_link(request, user_id: int):
     services.staff_send_password_link(actor=request.user, request=request, user=user)
     messages.success(request, f"A link to choose a password was emailed to {user}.")
     return redirect("staff_list")
+
+
+def staff_change_role(request, user_id: int):
+    """A confirmation page (GET), then the change (POST): the person's permissions are
+    recomputed and their sessions end."""
+    services.require_practice_admin(request.user, "staff.role_change")
+    user = get_object_or_404(User, pk=user_id, role__in=selectors.STAFF_ROLES)
+    form = StaffRoleForm(request.POST or None, current_role=user.role)
+    if request.method == "POST" and form.is_valid():
+        user = services.staff_change_role(actor=request.user, user=user, role=form.cleaned_data["role"])
+        messages.success(request, f"{user}'s role is now {user.get_role_display()}; their sessions ended.")
+        return redirect("staff_list")
+    return render(request, "practice/staff_role.html", {"form": form, "member": user})

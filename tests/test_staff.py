@@ -76,7 +76,7 @@ class StaffDeactivateTest(PracticeTestCase):
         self.assertIsNotNone(self.alice.deactivated_at)
         self.assertFalse(any(s.get_decoded().get("_auth_user_id") == str(self.alice.pk) for s in Session.objects.all()))
         event = self.assertOneEvent("staff.deactivate", actor=self.avery)
-        self.assertEqual(event.reason, "sessions ended=1")
+        self.assertEqual(event.reason, "granted=0 revoked=0 sessions ended=1")
 
     def test_reactivation(self):
         self.alice.is_active = False
