@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent, FlagKind, FlagReview, Outcome
@@ -140,6 +140,6 @@ def latest_verification():
 def actor_choices():
     from practice.models import User
 
-    return User.objects.filter(
-        Q(role__in=["counselor", "supervisor", "practice_admin"]) | Q(is_superuser=True)
-    ).order_by("last_name", "first_name")
+    return User.objects.filter(role__in=["counselor", "supervisor", "practice_admin"]).order_by(
+        "last_name", "first_name"
+    )

@@ -84,8 +84,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PRACTICE_NAME = env_str("PRACTICE_NAME", "Riverside Counseling")
 
+# No django.contrib.admin: its pages would be a second door around the services and
+# the audit log. Operators use management commands that call the same services.
+# "practice" comes first so that its createsuperuser and changepassword (which refuse and
+# name the audited commands to use) replace django.contrib.auth's.
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "practice",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -98,7 +102,6 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "guardian",
-    "practice",
     "audit",
     "records",
     "consent",

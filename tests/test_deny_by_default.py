@@ -64,8 +64,3 @@ class StaffWithoutSecondFactorTest(PracticeTestCase):
     def test_clients_do_not_need_a_second_factor(self):
         self.sign_in(self.claire)
         self.assertEqual(self.client.get(reverse("home")).status_code, 200)
-
-    def test_django_admin_login_form_is_not_a_second_door(self):
-        response = self.client.get("/django-admin/login/")
-        self.assertEqual(response.status_code, 302)
-        self.assertTrue(response["Location"].startswith(reverse("login")))

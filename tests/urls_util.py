@@ -40,13 +40,26 @@ def _sample_path(route: str) -> str:
         return _SAMPLE_VALUES.get(converter, "1")
 
     path = re.sub(r"<(?:(\w+):)?\w+>", fill, route)
-    # Regex routes (the Django admin's) are reduced to a plain sample.
+    # Regex routes (none today) are reduced to a plain sample.
     path = path.replace("^", "").replace("$", "").replace("\\Z", "")
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
     return "/" + path
 
 
 def application_urls():
-    """(name, sample path) of every URL, the Django admin's included."""
+    """(name, sample path) of every URL."""
     for route, pattern in _walk(get_resolver().url_patterns):
         yield pattern.name or route, _sample_path(route)
+
+
+def application_routes():
+    """(name, route) of every URL pattern, the route with its <converter:name> parts."""
+    for route, pattern in _walk(get_resolver().url_patterns):
+        yield pattern.name or route, route
+
+
+def fill_route(route: str, values) -> str:
+    """The route with each <converter:name> replaced by values(name, route)."""
+    import re
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values(m.group(1), route)), route)
