@@ -30,9 +30,12 @@ from practice.roles import STAFF_ROLES
 # --- Sign-in ----------------------------------------------------------------------------
 def sign_in(*, request: HttpRequest, user: User) -> None:
     """Start a session. django.contrib.auth.login cycles the session key (no fixation)."""
+    from practice.lockout import clear_own_failures
+
     with transaction.atomic():
         audit.record(action="auth.login", actor=user, object_type="user", object_id=user.pk)
         django_login(request, user)
+        clear_own_failures(user.get_username())
         now = timezone.now().timestamp()
         request.session[SESSION_LOGIN_AT] = now
         request.session[SESSION_LAST_SEEN] = now

@@ -198,11 +198,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 60 * 60 * 24, minimum=300)
 
-# Brute force: lock by username and, separately, by IP address.
+# Brute force: lock by username and, separately, by IP address (practice/lockout.py).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Counted under a keyed hash of the typed username, never the text itself.
+AXES_USERNAME_CALLABLE = "practice.lockout.axes_username"
+# Security note: never True. Axes would clear every failure from the signing-in address,
+# against any username; practice.services.sign_in clears the account's own instead.
+AXES_RESET_ON_SUCCESS = False
+# Sign-ins are in the audit log; axes' own log would keep usernames in clear.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "practice.views.lockout"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
