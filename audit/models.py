@@ -79,6 +79,8 @@ class FlagKind(models.TextChoices):
     DENIED = "denied", "Denied attempt"
     AFTER_HOURS = "after_hours", "Outside office hours"
     MANY_CHARTS = "many_charts", "Many charts in a short time"
+    SELF_PROVISIONING = "self_provisioning", "Clients assigned to an account the admin created, or to themselves"
+    ROLE_CHANGE = "role_change", "Change of role"
 
 
 class FlagReview(models.Model):

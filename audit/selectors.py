@@ -13,6 +13,8 @@ from django.utils import timezone
 from audit.models import AuditEvent, FlagKind, FlagReview, Outcome
 
 PAGE_SIZE = 50
+# An admin assigning clients to an account they created within this many days is flagged.
+SELF_PROVISIONING_DAYS = 30
 CLIENT_READ_ACTIONS = ("chart.view", "note.view", "note.print", "pnote.view")
 
 
@@ -111,6 +113,10 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
     for event in recent.filter(outcome=Outcome.DENIED, action="auth.lockout"):
         add(FlagKind.DENIED, event, "sign-in locked out")
 
+    _self_provisioning(recent, since, add)
+    for event in recent.filter(action="staff.role_change", outcome=Outcome.ALLOWED):
+        add(FlagKind.ROLE_CHANGE, event, event.reason)
+
     reads = recent.filter(action__in=CLIENT_READ_ACTIONS, outcome=Outcome.ALLOWED).order_by("actor_id", "seq")
     window = timedelta(minutes=settings.AUDIT_BURST_MINUTES)
     recent_by_actor: dict[int | None, deque] = defaultdict(deque)
@@ -129,6 +135,29 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
             seen.clear()  # one flag per burst
     found.sort(key=lambda f: f.event.seq, reverse=True)
     return found[:limit]
+
+
+def _self_provisioning(recent: QuerySet[AuditEvent], since: datetime, add) -> None:
+    """A practice admin assigning clients to themselves, or to a staff account they
+    created in the SELF_PROVISIONING_DAYS before: the way one person could give
+    themselves a chart to read with every step audited and nothing standing out."""
+    window = timedelta(days=SELF_PROVISIONING_DAYS)
+    created = {
+        (event.actor_id, event.object_id): event.occurred_at
+        for event in AuditEvent.objects.filter(
+            action="staff.create", outcome=Outcome.ALLOWED, actor_id__isnull=False, occurred_at__gte=since - window
+        ).only("actor_id", "object_id", "occurred_at")
+    }
+    assignments = recent.filter(action="assignment.assign", outcome=Outcome.ALLOWED, actor_id__isnull=False)
+    for event in assignments:
+        if event.object_id == str(event.actor_id):
+            add(FlagKind.SELF_PROVISIONING, event, "assigned to themselves")
+            continue
+        created_at = created.get((event.actor_id, event.object_id))
+        if created_at is not None and timedelta(0) <= event.occurred_at - created_at <= window:
+            local = timezone.localtime(created_at)
+            made = f"{local:%b} {local.day}"
+            add(FlagKind.SELF_PROVISIONING, event, f"to user #{event.object_id}, an account they created on {made}")
 
 
 def latest_verification():
