@@ -173,6 +173,28 @@ def emergency_end(*, actor: User, access_id: int) -> EmergencyAccess:
     refuse("emergency.end", actor, object_type="emergency_access", object_id=access_id, reason="no such access")
 
 
+def end_for_account_change(*, user: User, audit_actor: dict, reason: str) -> int:
+    """End every active emergency access of a person whose account changed (a change of
+    role, a deactivation), in the caller's transaction; one emergency.end event each.
+    audit_actor: audit.record's actor arguments (an account, or the operator)."""
+    now = timezone.now()
+    ended = 0
+    active = EmergencyAccess.objects.select_for_update().select_related("client")
+    for access in active.filter(user=user, ended_at__isnull=True, expires_at__gt=now):
+        access.ended_at = now
+        access.save(update_fields=["ended_at"])
+        audit.record(
+            action="emergency.end",
+            **audit_actor,
+            client=access.client,
+            object_type="emergency_access",
+            object_id=access.pk,
+            reason=reason,
+        )
+        ended += 1
+    return ended
+
+
 def my_active(*, actor: User) -> list[EmergencyAccess]:
     from emergency.selectors import active_grants_for
 

@@ -12,8 +12,8 @@ between guesses would reset the count against someone else's.
 
 from __future__ import annotations
 
-from axes.handlers.proxy import AxesProxyHandler
 from axes.conf import settings
+from axes.handlers.proxy import AxesProxyHandler
 from django.utils.crypto import salted_hmac
 
 _SALT = "practice.lockout.username"
@@ -27,10 +27,7 @@ def username_key(username: str) -> str:
 def axes_username(request, credentials: dict | None = None) -> str | None:
     """AXES_USERNAME_CALLABLE: where axes would read the typed username, the key of it."""
     field = settings.AXES_USERNAME_FORM_FIELD
-    if credentials:
-        typed = credentials.get(field)
-    else:
-        typed = getattr(request, "data", request.POST).get(field)
+    typed = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
     if typed is None:
         return None
     return username_key(str(typed))

@@ -276,11 +276,13 @@ def operator_password_link(*, operator: Operator, user: User, base_url: str) -> 
 
 def _account_changed(*, actor: User | Operator, user: User, action: str, detail: str) -> None:
     """What every change to an account's standing does, in the caller's transaction:
-    re-sync every object permission the person's access depends on, end all of their
-    sessions, and audit it. The change takes effect on their next request."""
+    re-sync every object permission the person's access depends on, end any emergency
+    access they hold, end all of their sessions, and audit it. The change takes effect on their next request."""
+    from emergency.services import end_for_account_change
     from records.permissions import sync_person
 
     granted, revoked = sync_person(user)
+    end_for_account_change(user=user, audit_actor=_by(actor), reason=f"account changed: {action}")
     ended = end_sessions(user)
     audit.record(
         action=action,

@@ -22,7 +22,6 @@ from practice.sql import Columns, build_all, fetch
 from records.models import Addendum, Client, ClientUserObjectPermission, PsychotherapyNote, SessionNote
 from records.permissions import VIEW_CHART, WRITE_NOTES
 
-
 _CLINICAL_ROLES = tuple(sorted(CLINICAL_ROLES))
 
 
@@ -53,7 +52,8 @@ def _granted(user: User, perm: str, prefix: str = "") -> Q:
 
 def _emergency(user: User, prefix: str = "") -> Q:
     """An active emergency grant (emergency.models.EmergencyAccess) of the user on the
-    client: explicit, audited, and over at `expires_at`."""
+    client: explicit, audited, and over at `expires_at`. Like a permission row, it
+    counts only while the account is active with a clinical role."""
     from emergency.models import EmergencyAccess
 
     return Q(
@@ -63,6 +63,8 @@ def _emergency(user: User, prefix: str = "") -> Q:
                 user=user,
                 ended_at__isnull=True,
                 expires_at__gt=timezone.now(),
+                user__is_active=True,
+                user__role__in=_CLINICAL_ROLES,
             )
         )
     )
@@ -119,9 +121,12 @@ def _emergency_sql(client_id_column: str) -> str:
     _emergency()."""
     from emergency.models import EmergencyAccess
 
+    roles = ", ".join(f"'{role}'" for role in _CLINICAL_ROLES)  # fixed values, no input
     return (
         f"EXISTS (SELECT 1 FROM {EmergencyAccess._meta.db_table} e "  # noqa: S608 (names, no input)
-        f"WHERE e.client_id = {client_id_column} AND e.user_id = %s AND e.ended_at IS NULL AND e.expires_at > %s)"
+        f"JOIN {User._meta.db_table} eu ON eu.id = e.user_id "
+        f"WHERE e.client_id = {client_id_column} AND e.user_id = %s AND e.ended_at IS NULL AND e.expires_at > %s "
+        f"AND eu.is_active AND eu.role IN ({roles}))"
     )
 
 

@@ -156,3 +156,41 @@ class StalePermissionRowTest(RecordsTestCase):
     def test_the_assigned_counselor_still_reads(self):
         self.assertEqual(list(selectors.clients_for(self.alice)), [self.rec])
         self.assertIsNotNone(selectors.note_for(self.alice, self.note.pk))
+
+
+class EmergencyAccessOnAccountChangeTest(RecordsTestCase):
+    """An emergency grant is access the person holds too: a change of role or a
+    deactivation ends it, and one held by an account that is no longer an active
+    clinician opens nothing."""
+
+    def setUp(self):
+        from emergency import services as emergency
+
+        self.note = self.signed_note()
+        self.access = emergency.emergency_open(
+            actor=self.bob,
+            record_number=self.rec.record_number,
+            reason="covering",
+            justification="Client called the crisis line; covering for alice today.",
+        )
+        self.assertIsNotNone(selectors.client_for(self.bob, self.rec.record_number, emergency=True))
+
+    def test_role_change_ends_the_emergency_access(self):
+        practice_services.staff_change_role(actor=self.avery, user=self.bob, role="practice_admin")
+        self.access.refresh_from_db()
+        self.assertIsNotNone(self.access.ended_at)
+        event = self.assertOneEvent("emergency.end", object_id=str(self.access.pk))
+        self.assertEqual((event.actor, event.reason), (self.avery, "account changed: staff.role_change"))
+        bob = User.objects.get(pk=self.bob.pk)
+        self.assertIsNone(selectors.client_for(bob, self.rec.record_number, emergency=True))
+
+    def test_deactivation_ends_the_emergency_access(self):
+        practice_services.staff_set_active(actor=self.avery, user=self.bob, active=False)
+        self.access.refresh_from_db()
+        self.assertIsNotNone(self.access.ended_at)
+
+    def test_a_grant_held_by_an_account_changed_around_the_service_opens_nothing(self):
+        User.objects.filter(pk=self.bob.pk).update(role="practice_admin")
+        bob = User.objects.get(pk=self.bob.pk)
+        self.assertIsNone(selectors.client_for(bob, self.rec.record_number, emergency=True))
+        self.assertIsNone(selectors.note_with_addenda_for(bob, self.note.pk, emergency=True))
