@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent, Outcome
+from emergency.services import emergency_open
 from practice.models import User
 from records import selectors
 from records.models import PsychotherapyNote
@@ -50,6 +51,12 @@ class SuperuserFlagTest(ConsentTestCase):
         )
         self.auth = self.signed()
         self.disclosure = self.share()
+        self.emergency = emergency_open(
+            actor=self.alice,
+            record_number=self.other.record_number,
+            reason="covering",
+            justification="Covering for bob during a crisis call today.",
+        )
         User.objects.filter(pk__in=[self.bob.pk, self.root.pk]).update(is_superuser=True, is_staff=True)
         self.bob.refresh_from_db()
 
@@ -72,6 +79,8 @@ class SuperuserFlagTest(ConsentTestCase):
             return self.disclosure.pk
         if name == "user_id":
             return self.alice.pk
+        if name == "access_id":
+            return self.emergency.pk
         if name == "token":
             return "x"
         raise AssertionError(f"no sample value for <{name}> in {route}: add one")
