@@ -172,3 +172,41 @@ def actor_choices():
     return User.objects.filter(role__in=["counselor", "supervisor", "practice_admin"]).order_by(
         "last_name", "first_name"
     )
+
+
+# --- A client's own access history (the client portal) -------------------------------------
+# Psychotherapy notes are not part of the record a client may see (45 CFR 164.524(a)(1)(i));
+# their events would show that they exist, so the client's history leaves them out.
+HIDDEN_FROM_CLIENT_PREFIXES = ("pnote.",)
+HISTORY_PAGE_SIZE = 25
+
+
+def client_history_queryset(client_id: int, *, start: datetime | None = None, end: datetime | None = None):
+    """Only this client's events (the client_id index), newest first, with the acting
+    account joined in the same query. No other client's event can match."""
+    qs = AuditEvent.objects.filter(client_id=client_id)
+    for prefix in HIDDEN_FROM_CLIENT_PREFIXES:
+        qs = qs.exclude(action__startswith=prefix)
+    if start is not None:
+        qs = qs.filter(occurred_at__gte=start)
+    if end is not None:
+        qs = qs.filter(occurred_at__lt=end)
+    return qs.select_related("actor").order_by("-seq")
+
+
+def client_history_page(
+    client_id: int,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    before: int | None = None,
+    size: int = HISTORY_PAGE_SIZE,
+) -> tuple[list[AuditEvent], int | None]:
+    """One page (keyset on seq, no OFFSET) in one query: (events, next_before or None)."""
+    qs = client_history_queryset(client_id, start=start, end=end)
+    if before:
+        qs = qs.filter(seq__lt=before)
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].seq if more and rows else None)

@@ -153,3 +153,7 @@ def accounting_pdf(*, client, disclosures) -> bytes:
         doc.para(f"Information: {d.description()}")
         doc.para(f"Purpose: {d.purpose_text()}")
     return doc.output_bytes()
+
+
+# The practice's document layout, for other apps' PDFs (the client portal's record copy).
+Document = _Doc

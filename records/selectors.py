@@ -279,3 +279,38 @@ def _active_assignments():
     from records.models import Assignment
 
     return Assignment.objects.filter(ended_at__isnull=True).select_related("counselor")
+
+
+# --- The client portal: the client's own record ------------------------------------------
+def portal_client(user: User) -> Client | None:
+    """The client record whose portal account this is; None for staff and strangers."""
+    from practice.roles import Role
+
+    if not (user.is_authenticated and user.role == Role.CLIENT):
+        return None
+    return Client.objects.filter(user=user).order_by().first()
+
+
+def _released_notes(client: Client) -> QuerySet[SessionNote]:
+    """Signed notes only: a draft is not part of the record until its author signs it.
+    Psychotherapy notes are another model and never reach this query."""
+    return SessionNote.objects.filter(client=client, status=SessionNote.Status.SIGNED)
+
+
+def signed_notes(client: Client) -> QuerySet[SessionNote]:
+    """The client's signed notes, newest first, with authors and addenda (three queries
+    whatever their number)."""
+    return (
+        _released_notes(client)
+        .select_related("author", "cosigned_by")
+        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+    )
+
+
+def signed_note(client: Client, note_id: int) -> SessionNote | None:
+    return signed_notes(client).filter(pk=note_id).first()
+
+
+def client_by_record_number(record_number: str) -> Client | None:
+    """For practice-admin services that have checked the role (no clinical content)."""
+    return Client.objects.filter(record_number=record_number).order_by().first()

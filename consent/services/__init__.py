@@ -25,7 +25,7 @@ from consent.services.delivery import delivery_download
 from consent.services.disclosures import disclose_without_authorization, disclosure_cancel, share
 from consent.services.invitations import invitation_accept, invitation_is_valid
 from consent.services.portal import portal_home
-from consent.services.signing import authorization_decline, authorization_revoke, authorization_sign
+from consent.services.signing import authorization_decline, authorization_revoke, authorization_sign, sign_problem
 
 __all__ = [
     "ACCOUNTING_YEARS",
@@ -47,4 +47,5 @@ __all__ = [
     "invitation_is_valid",
     "portal_home",
     "share",
+    "sign_problem",
 ]

@@ -30,18 +30,10 @@ def authorization_sign(
     auth = _authorization_for(actor, auth_id, "authorization.sign", for_client=True)
     with transaction.atomic():
         auth = Authorization.objects.select_for_update().select_related("client", "prepared_by").get(pk=auth.pk)
-        problem = None
         text = render_text(auth)
-        if auth.status != Authorization.Status.PENDING:
-            problem = f"this form is {auth.get_status_display().lower()}"
-        elif not agree:
-            problem = "you must agree to sign electronically"
-        elif _norm_name(typed_name) not in _accepted_names(auth):
-            problem = "type your full name exactly as shown on the form"
-        elif shown_sha256 != text_sha256(text):
-            problem = "the form changed while you were reading it; please read it again"
-        elif signature_image and not signature_image.startswith("data:image/png;base64,"):
-            problem = "the drawn signature could not be read"
+        problem = sign_problem(
+            auth, typed_name=typed_name, agree=agree, shown_sha256=shown_sha256, signature_image=signature_image
+        )
         if problem is None:
             auth.status = Authorization.Status.SIGNED
             auth.signed_text = text
@@ -71,6 +63,25 @@ def authorization_sign(
         reason=problem,
         not_found=False,
     )
+
+
+def sign_problem(
+    auth: Authorization, *, typed_name: str, agree: bool, shown_sha256: str, signature_image: str
+) -> str | None:
+    """What stops this signature, in words for the client; None if nothing does. Pure:
+    the confirmation page asks it first, and authorization_sign asks it again under
+    the row lock."""
+    if auth.status != Authorization.Status.PENDING:
+        return f"this form is {auth.get_status_display().lower()}"
+    if not agree:
+        return "you must agree to sign electronically"
+    if _norm_name(typed_name) not in _accepted_names(auth):
+        return "type your full name exactly as shown on the form"
+    if shown_sha256 != text_sha256(render_text(auth)):
+        return "the form changed while you were reading it; please read it again"
+    if signature_image and not signature_image.startswith("data:image/png;base64,"):
+        return "the drawn signature could not be read"
+    return None
 
 
 def _norm_name(name: str) -> str:
