@@ -21,13 +21,6 @@ urlpatterns = [
     path("authorizations/<int:auth_id>/", views.authorization_detail, name="authorization_detail"),
     path("authorizations/<int:auth_id>/send/", views.authorization_send, name="authorization_send"),
     path("authorizations/<int:auth_id>/pdf/", views.authorization_pdf, name="authorization_pdf"),
-    path("my/", views.portal_home, name="portal_home"),
-    path("my/authorizations/<int:auth_id>/", views.portal_authorization, name="portal_authorization"),
-    path("my/authorizations/<int:auth_id>/decline/", views.portal_decline, name="portal_decline"),
-    path("my/authorizations/<int:auth_id>/revoke/", views.portal_revoke, name="portal_revoke"),
-    path("my/authorizations/<int:auth_id>/pdf/", views.portal_authorization_pdf, name="portal_authorization_pdf"),
-    path("my/accounting/", views.portal_accounting, name="portal_accounting"),
-    path("my/accounting.pdf", views.portal_accounting_pdf, name="portal_accounting_pdf"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("d/<str:token>/", views.delivery_download, name="delivery_download"),
 ]

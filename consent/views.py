@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consent import services
-from consent.forms import AuthorizationForm, DownloadForm, InvitationForm, LegalDisclosureForm, ShareForm, SignForm
-from consent.text import text_sha256
+from consent.forms import AuthorizationForm, DownloadForm, InvitationForm, LegalDisclosureForm, ShareForm
 from practice.exceptions import PermissionDenied
 from records import services as records_services
 
@@ -162,66 +161,6 @@ def accounting_pdf(request, record_number):
     return _pdf(
         services.accounting_pdf(actor=request.user, record_number=record_number), f"accounting-{record_number}.pdf"
     )
-
-
-# --- Client portal ------------------------------------------------------------------------------
-def portal_home(request):
-    return render(request, "consent/portal_home.html", services.portal_home(actor=request.user))
-
-
-def portal_authorization(request, auth_id):
-    auth, text = services.authorization_view(actor=request.user, auth_id=auth_id, for_client=True)
-    form = SignForm(request.POST or None, initial={"text_sha256": text_sha256(text)})
-    problem = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.authorization_sign(
-                actor=request.user,
-                auth_id=auth_id,
-                typed_name=form.cleaned_data["typed_name"],
-                agree=form.cleaned_data["agree"],
-                shown_sha256=form.cleaned_data["text_sha256"],
-                signature_image=form.cleaned_data["signature_image"],
-                ip=request.META.get("REMOTE_ADDR"),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except PermissionDenied as exc:
-            problem = str(exc)
-        else:
-            messages.success(request, "Signed. You can download a copy, and revoke it at any time.")
-            return redirect("portal_home")
-    return render(
-        request, "consent/portal_authorization.html", {"auth": auth, "text": text, "form": form, "problem": problem}
-    )
-
-
-@require_POST
-def portal_decline(request, auth_id):
-    services.authorization_decline(actor=request.user, auth_id=auth_id)
-    messages.info(request, "You declined this form. Nothing was released.")
-    return redirect("portal_home")
-
-
-@require_POST
-def portal_revoke(request, auth_id):
-    services.authorization_revoke(actor=request.user, auth_id=auth_id)
-    messages.success(request, "Revoked. Nothing more will be released under this authorization.")
-    return redirect("portal_home")
-
-
-def portal_authorization_pdf(request, auth_id):
-    return _pdf(
-        services.authorization_pdf(actor=request.user, auth_id=auth_id, for_client=True), f"authorization-{auth_id}.pdf"
-    )
-
-
-def portal_accounting(request):
-    client, rows = services.accounting(actor=request.user)
-    return render(request, "consent/accounting.html", {"client": client, "disclosures": rows, "portal": True})
-
-
-def portal_accounting_pdf(request):
-    return _pdf(services.accounting_pdf(actor=request.user), "accounting-of-disclosures.pdf")
 
 
 # --- Public: invitation and delivery ---------------------------------------------------------------

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "records",
     "consent",
     "emergency",
+    "portal",
 ]
 
 MIDDLEWARE = [

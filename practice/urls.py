@@ -50,4 +50,5 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("consent.urls")),
     path("", include("emergency.urls")),
+    path("", include("portal.urls")),
 ]

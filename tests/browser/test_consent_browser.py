@@ -80,7 +80,9 @@ def test_sign_share_and_download(live_server, page):
     page.mouse.up()
     page.get_by_label("I agree to sign this form electronically.").check()
     screenshot(page, "consent-sign")
-    page.get_by_role("button", name="Sign", exact=True).click()
+    page.get_by_role("button", name="Sign…", exact=True).click()
+    page.get_by_text("This cannot be undone.").wait_for()
+    page.get_by_role("button", name="Yes, sign it").click()
     page.get_by_text("Signed. You can download a copy").wait_for()
     auth.refresh_from_db()
     assert auth.status == Authorization.Status.SIGNED

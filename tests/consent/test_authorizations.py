@@ -154,6 +154,8 @@ class SigningTest(ConsentTestCase):
             "agree": "on",
             "text_sha256": text_sha256(self.text),
             "signature_image": PNG,
+            # Sent from the confirmation page (tests/portal cover the step before it).
+            "confirmed": "True",
         }
         data.update(overrides)
         self.sign_in(self.claire)
