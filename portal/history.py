@@ -81,6 +81,7 @@ _PAST = {
     "edit": "edited",
     "end": "ended",
     "look": "looked",
+    "notify": "notified",
     "open": "opened",
     "prepare": "prepared",
     "print": "printed",
@@ -193,7 +194,7 @@ def _what(event: AuditEvent, is_you: bool, authorizations: dict, disclosures: di
 def _base_words(event: AuditEvent, is_you: bool, authorizations: dict, disclosures: dict) -> str:
     action = event.action
     if action.startswith("emergency."):
-        return "open your record with emergency access"
+        return _emergency_words(action.removeprefix("emergency."))
     if action in _AUTHORIZATION_WORDS:
         n = _int(event.object_id)
         text = _AUTHORIZATION_WORDS[action].format(n=n)
@@ -204,6 +205,22 @@ def _base_words(event: AuditEvent, is_you: bool, authorizations: dict, disclosur
     if action in _COPY_FOR_CLIENT and not is_you:
         return _COPY_FOR_CLIENT[action]
     return _WORDS.get(action, "access your record")
+
+
+_EMERGENCY_WORDS = {
+    "open": "open emergency access to your record",
+    "notify": "notify the practice admins of their emergency access",
+    "end": "end their emergency access",
+}
+
+
+def _emergency_words(what: str) -> str:
+    """emergency.open / .notify / .end, and reads through an emergency grant, which
+    records.services marks emergency.<action> (emergency.note_view: a note read)."""
+    if what in _EMERGENCY_WORDS:
+        return _EMERGENCY_WORDS[what]
+    read = _WORDS.get(what.replace("_", ".", 1))
+    return f"{read} with emergency access" if read else "access your record with emergency access"
 
 
 def _disclosure_words(event: AuditEvent, disclosures: dict) -> str:

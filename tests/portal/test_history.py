@@ -13,6 +13,7 @@ from audit.models import AuditEvent, Outcome
 from audit.services import _append, _event_values
 from portal import services
 from portal.history import describe
+from records import services as records_services
 from tests.portal.base import OTHER_RECIPIENT, REQUEST_ID, STAFF_IP, PortalTestCase
 
 
@@ -99,12 +100,22 @@ class AccessHistoryTest(PortalTestCase):
             self.assertNotContains(page, secret)
 
     def test_emergency_access_is_highlighted(self):
-        audit.record(action="emergency.access", actor=self.bob, client=self.rec, object_type="client")
+        from emergency import services as emergency
+
+        emergency.emergency_open(
+            actor=self.bob,
+            record_number=self.rec.record_number,
+            reason=emergency.Reason.values[0],
+            justification="Client in crisis on the phone; counselor unreachable.",
+        )
+        records_services.note_view(actor=self.bob, note_id=self.note.pk)
         self.sign_in(self.claire)
         page = self.client.get(reverse("portal_history"))
-        self.assertContains(page, 'class="access emergency"')
+        self.assertContains(page, 'class="access emergency"', count=2)  # the opening and the note read
         self.assertContains(page, "Emergency access")
-        self.assertContains(page, "<strong>Bob Test</strong>, counselor, opened your record with emergency access")
+        self.assertContains(page, "<strong>Bob Test</strong>, counselor, opened emergency access to your record")
+        self.assertContains(page, "<strong>Bob Test</strong>, counselor, read a session note with emergency access")
+        self.assertNotContains(page, "counselor unreachable")
 
     def test_refusals_read_as_attempts(self):
         audit.record(
