@@ -8,3 +8,10 @@ def record(**kwargs):
     from audit.services import record as _record
 
     return _record(**kwargs)
+
+
+def writing():
+    """A writing service's transaction, chain lock first (audit.services.writing)."""
+    from audit.services import writing as _writing
+
+    return _writing()

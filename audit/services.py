@@ -4,11 +4,40 @@ Rule: an access that cannot be audited does not happen. `record` raises on any f
 Services that change data call it inside the same transaction.atomic() block as the
 change, so a failed audit write rolls the change back; services that only read call it
 before they return the data, so a failed write means nothing is returned.
+
+Lock order. Every service that writes follows it; writing it down once is what keeps
+two services from waiting on each other:
+
+1. The audit chain lock first. A service's writing transaction is `audit.writing()`:
+   transaction.atomic() whose first statement takes the chain lock (a transaction-scoped
+   PostgreSQL advisory lock; on SQLite the transaction already began IMMEDIATE, which
+   holds the database's one write lock). It is held until commit. `record` takes the
+   same lock again (re-entrant), so a write's events keep their order.
+2. Then row locks, only on the rows the service writes, and never stronger than it
+   needs: `select_for_update(of=("self",), no_key=True)`. `of=("self",)` keeps a
+   select_related join from locking the client (or author) row as well; `no_key=True`
+   (FOR NO KEY UPDATE) does not conflict with the FOR KEY SHARE lock that every audit
+   insert's foreign-key check takes on its client and actor rows.
+3. Then the work, and `record` in the same transaction.
+
+A read takes no row lock: `record` appends its event in one statement that takes the
+chain lock, then inserts (its foreign-key check takes FOR KEY SHARE on the client and
+actor rows), and releases both when that statement commits. So a read waits for a
+writer at step 1, holding nothing, and a writer never waits for a read while holding a
+lock the read needs. (The deadlock this order removes: note_sign locked the note and,
+through its join, the client FOR UPDATE, then waited for the chain lock, which a read
+held while its foreign-key check waited for that client row.)
+
+tests/test_concurrency.py runs signs, co-signs, authorization signings and addenda
+against concurrent reads of one client on PostgreSQL; tests/test_lock_order.py checks
+that each writing service takes the chain lock before any row lock.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 from django.db import connection, transaction
@@ -25,6 +54,24 @@ _APPEND_ARGS = (
     "%s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::bigint, %s::text, %s::text, "
     "%s::text, %s::text, %s::inet, %s::text, %s::text"
 )
+
+
+def lock_chain() -> None:
+    """Step 1 of the lock order: take the chain lock until the current transaction ends."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("the chain lock belongs inside a service's transaction (audit.writing())")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """The transaction of a service that writes: the chain lock first, then the caller's
+    row locks and work (see the lock order above)."""
+    with transaction.atomic():
+        lock_chain()
+        yield
 
 
 def record(
@@ -220,7 +267,7 @@ def review_flag(*, actor, seq: int, kind: str, comment: str):
     event = AuditEvent.objects.filter(seq=seq).first()
     if event is None:
         raise NotFound
-    with transaction.atomic():
+    with writing():
         review, created = FlagReview.objects.get_or_create(
             event=event, kind=kind, defaults={"reviewer": actor, "comment": comment}
         )

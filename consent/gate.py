@@ -80,7 +80,7 @@ def check(req: DisclosureRequest, *, lock: bool = False) -> Decision:
     today = timezone.localdate()
     qs = Authorization.objects.filter(client=req.client).select_related("client")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",), no_key=True)
     candidates = list(qs.order_by("-signed_at", "-id"))
     if not candidates:
         return Decision(False, None, ["no authorization is on file for this client"])

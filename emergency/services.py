@@ -95,7 +95,7 @@ def emergency_open(*, actor: User, record_number: str, reason: str, justificatio
     if records_selectors.client_for(actor, record_number, VIEW_CHART) is not None:
         _deny(actor, "already on the care team: no emergency access needed", client=client, object_id=client.pk)
     now = timezone.now()
-    with transaction.atomic():
+    with audit.writing():
         access = EmergencyAccess.objects.create(
             user=actor,
             client=client,
@@ -151,9 +151,9 @@ def _notify_admins(access: EmergencyAccess, actor: User) -> None:
 
 def emergency_end(*, actor: User, access_id: int) -> EmergencyAccess:
     """The clinician ends their own emergency access before it expires."""
-    with transaction.atomic():
+    with audit.writing():
         access = (
-            EmergencyAccess.objects.select_for_update()
+            EmergencyAccess.objects.select_for_update(of=("self",), no_key=True)
             .select_related("client")
             .filter(pk=access_id, user_id=actor.pk, ended_at__isnull=True, expires_at__gt=timezone.now())
             .first()
@@ -179,7 +179,7 @@ def end_for_account_change(*, user: User, audit_actor: dict, reason: str) -> int
     audit_actor: audit.record's actor arguments (an account, or the operator)."""
     now = timezone.now()
     ended = 0
-    active = EmergencyAccess.objects.select_for_update().select_related("client")
+    active = EmergencyAccess.objects.select_for_update(of=("self",), no_key=True).select_related("client")
     for access in active.filter(user=user, ended_at__isnull=True, expires_at__gt=now):
         access.ended_at = now
         access.save(update_fields=["ended_at"])
@@ -220,9 +220,9 @@ def emergency_review(*, actor: User, access_id: int, decision: str, comment: str
     comment = (comment or "").strip()
     if not comment:
         raise PermissionDenied("Write a comment.")
-    with transaction.atomic():
-        # Lock order: the access row, then the flag reviews, then (last) the audit chain.
-        access = EmergencyAccess.objects.select_for_update().filter(pk=access_id).first()
+    with audit.writing():
+        # Lock order (audit.services): the chain lock, then the access row, then the flag reviews.
+        access = EmergencyAccess.objects.select_for_update(of=("self",), no_key=True).filter(pk=access_id).first()
         if access is None:
             refuse("audit.emergency_review", actor, object_type="emergency_access", object_id=access_id, reason="none")
         if access.review != EmergencyAccess.Review.PENDING:

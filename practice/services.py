@@ -11,7 +11,6 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
@@ -32,7 +31,7 @@ def sign_in(*, request: HttpRequest, user: User) -> None:
     """Start a session. django.contrib.auth.login cycles the session key (no fixation)."""
     from practice.lockout import clear_own_failures
 
-    with transaction.atomic():
+    with audit.writing():
         audit.record(action="auth.login", actor=user, object_type="user", object_id=user.pk)
         django_login(request, user)
         clear_own_failures(user.get_username())
@@ -68,7 +67,7 @@ def sign_out(*, request: HttpRequest, reason: str = "") -> None:
     from django.contrib.auth import logout
 
     user = request.user
-    with transaction.atomic():
+    with audit.writing():
         if user.is_authenticated:
             audit.record(action="auth.logout", actor=user, object_type="user", object_id=user.pk, reason=reason)
         logout(request)
@@ -94,7 +93,7 @@ def totp_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] |
     """Confirm enrollment with a first code. Returns the new recovery codes (shown
     once), or None when the code is wrong."""
     device = totp_enrollment_device(user=user)
-    with transaction.atomic():
+    with audit.writing():
         if not device.verify_token(token):
             audit.record(action="auth.2fa_enroll", actor=user, outcome=Outcome.DENIED, reason="wrong code")
             return None
@@ -112,10 +111,14 @@ def totp_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] |
 def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     """Check a code from the authenticator app, or a one-time recovery code."""
     token = token.strip().replace(" ", "")
-    with transaction.atomic():
+    with audit.writing():
         device = None
-        candidates = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True))
-        candidates += list(StaticDevice.objects.select_for_update().filter(user=user, confirmed=True))
+        candidates = list(
+            TOTPDevice.objects.select_for_update(of=("self",), no_key=True).filter(user=user, confirmed=True)
+        )
+        candidates += list(
+            StaticDevice.objects.select_for_update(of=("self",), no_key=True).filter(user=user, confirmed=True)
+        )
         for candidate in candidates:
             allowed, _ = candidate.verify_is_allowed()
             if allowed and candidate.verify_token(token):
@@ -145,7 +148,7 @@ def _mark_verified(request: HttpRequest, device) -> None:
 def regenerate_recovery_codes(*, user: User) -> list[str]:
     if not user.is_verified():
         raise PermissionDenied("verify two-factor first")
-    with transaction.atomic():
+    with audit.writing():
         StaticDevice.objects.filter(user=user).delete()
         static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
         codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
@@ -217,7 +220,7 @@ def staff_create(
     require_practice_admin(actor, "staff.create")
     if role not in STAFF_ROLES:
         raise ValueError("staff accounts are counselors, supervisors or practice admins")
-    with transaction.atomic():
+    with audit.writing():
         user = User(username=username, first_name=first_name, last_name=last_name, email=email, role=role)
         user.set_unusable_password()
         user.full_clean()
@@ -263,7 +266,7 @@ def _send_set_password_email(*, base_url: str, user: User) -> None:
 def operator_password_link(*, operator: Operator, user: User, base_url: str) -> str:
     """The operator's command prints a set-password link instead of emailing it (the
     first practice admin, before mail is set up). Audited like the emailed link."""
-    with transaction.atomic():
+    with audit.writing():
         audit.record(
             action="staff.password_link",
             **_by(operator),
@@ -303,8 +306,8 @@ def staff_change_role(*, actor: User | Operator, user: User, role: str) -> User:
     if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
         raise ValueError("roles change only between counselor, supervisor and practice admin")
     _refuse_own_account(actor, user, action, "another practice admin must change your own role")
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+    with audit.writing():
+        user = User.objects.select_for_update(of=("self",), no_key=True).get(pk=user.pk)
         old = user.role
         if old == role:
             return user
@@ -322,8 +325,8 @@ def staff_set_active(*, actor: User | Operator, user: User, active: bool) -> Use
     require_practice_admin(actor, action)
     if not active:
         _refuse_own_account(actor, user, action, "you cannot deactivate your own account")
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+    with audit.writing():
+        user = User.objects.select_for_update(of=("self",), no_key=True).get(pk=user.pk)
         user.is_active = active
         user.deactivated_at = None if active else timezone.now()
         user.save(update_fields=["is_active", "deactivated_at"])
@@ -347,7 +350,7 @@ def staff_reset_two_factor(*, actor: User | Operator, user: User) -> None:
     Rule: another practice admin (or the operator) does it, never the user themself."""
     require_practice_admin(actor, "staff.reset_2fa")
     _refuse_own_account(actor, user, "staff.reset_2fa", "another practice admin must reset your own two-factor")
-    with transaction.atomic():
+    with audit.writing():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         ended = end_sessions(user)
@@ -364,6 +367,6 @@ def staff_send_password_link(*, actor: User, request: HttpRequest, user: User) -
     """Email a staff member a fresh one-time link to choose a password (a lost welcome
     email, a forgotten password on an account without a usable one)."""
     require_practice_admin(actor, "staff.password_link")
-    with transaction.atomic():
+    with audit.writing():
         audit.record(action="staff.password_link", actor=actor, object_type="user", object_id=user.pk)
         _send_set_password_email(base_url=request.build_absolute_uri("/"), user=user)

@@ -13,6 +13,9 @@ class NoteForm(forms.Form):
     duration_minutes = forms.IntegerField(min_value=1, max_value=600, initial=50, label="Duration (minutes)")
     service_type = forms.ChoiceField(choices=ServiceType.choices, initial=ServiceType.INDIVIDUAL)
     template = forms.ChoiceField(choices=NoteTemplate.choices, widget=forms.HiddenInput)
+    # The version of the draft this form was opened on (editing only): a save based on an
+    # older one is refused (records.services.note_update).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, template: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,9 +60,16 @@ class NoteForm(forms.Form):
             "duration_minutes": note.duration_minutes,
             "service_type": note.service_type,
             "template": note.template,
+            "version": note.version,
         }
         initial.update({f"section_{k}": v for k, v in note.sections.items()})
         return initial
+
+
+class SignNoteForm(forms.Form):
+    """The sign button on the editor sends the version on screen."""
+
+    version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
 class AddendumForm(forms.Form):

@@ -156,6 +156,9 @@ class SessionNote(models.Model):
     # JSON object {section key: text}, encrypted as one value.
     content = EncryptedTextField()
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.DRAFT)
+    # Each saved change of a draft adds one; a save based on an older version is refused
+    # (records.services.note_update), so two sessions cannot silently overwrite each other.
+    version = models.PositiveIntegerField(default=1)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,8 +15,8 @@ import hashlib
 import json
 import secrets
 from datetime import date
+from typing import NoReturn
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -35,6 +35,17 @@ class NoteLocked(PermissionDenied):
     """A signed note is never edited; corrections are addenda."""
 
 
+class StaleDraft(PermissionDenied):
+    """The draft was saved elsewhere after this copy of it was opened."""
+
+    def __init__(self, current_version: int):
+        super().__init__(
+            "This draft was saved in another tab or session after you opened it, so your save was not applied. "
+            "Your text is still below: copy what you need, open the latest version, and save again."
+        )
+        self.current_version = current_version
+
+
 def require_admin(actor: User, action: str) -> None:
     if not (actor.is_authenticated and actor.is_practice_admin):
         refuse(action, actor, object_type="client", object_id="", reason="not a practice admin", not_found=False)
@@ -48,7 +59,7 @@ def _record_number(pk: int) -> str:
 def client_create(*, actor: User, counselor: User | None = None, **fields) -> Client:
     """Register a client. Identifying fields are encrypted by their model fields."""
     require_admin(actor, "client.create")
-    with transaction.atomic():
+    with audit.writing():
         # The record number derives from the primary key, which the database hands out:
         # two admins registering at the same moment cannot get the same number.
         client = Client(record_number=f"new-{secrets.token_hex(4)}", **fields)
@@ -107,13 +118,13 @@ def _sync_and_record(action: str, *, actor: User, client: Client, counselor: Use
 def assign(*, actor: User, client: Client, counselor: User, kind: str) -> Assignment:
     """Assign a counselor (primary: replaces the current one) or add a co-therapist."""
     require_admin(actor, "assignment.assign")
-    with transaction.atomic():
+    with audit.writing():
         return _assign(actor=actor, client=client, counselor=counselor, kind=kind)
 
 
 def unassign(*, actor: User, client: Client, counselor: User) -> None:
     require_admin(actor, "assignment.unassign")
-    with transaction.atomic():
+    with audit.writing():
         ended = Assignment.objects.filter(client=client, counselor=counselor, ended_at__isnull=True).update(
             ended_at=timezone.now()
         )
@@ -127,7 +138,7 @@ def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pr
     require_admin(actor, "supervision.set")
     if supervisor is not None and (supervisor.role != Role.SUPERVISOR or supervisor.pk == counselor.pk):
         raise PermissionDenied("A supervisor must be another staff member with the supervisor role.")
-    with transaction.atomic():
+    with audit.writing():
         counselor.supervisor = supervisor
         counselor.is_pre_licensed = pre_licensed
         counselor.save(update_fields=["supervisor", "is_pre_licensed"])
@@ -238,7 +249,7 @@ def note_create(
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None:
         refuse("note.create", actor, object_type="client", object_id=record_number, reason="no access")
-    with transaction.atomic():
+    with audit.writing():
         note = SessionNote(
             client=client,
             author=actor,
@@ -252,6 +263,12 @@ def note_create(
         note.save()
         audit.record(action="note.create", actor=actor, client=client, object_type="session_note", object_id=note.pk)
     return note
+
+
+def require_editable_draft(*, actor: User, note_id: int) -> SessionNote:
+    """Rule: only the author edits, and only a draft. A refused edit is recorded
+    (note.update, denied) and raised: NoteLocked for a signed note, 403 otherwise."""
+    return _draft_for_author(actor, note_id, "note.update")
 
 
 def _draft_for_author(actor: User, note_id: int, action: str) -> SessionNote:
@@ -280,62 +297,113 @@ def _draft_for_author(actor: User, note_id: int, action: str) -> SessionNote:
     return note
 
 
+def _locked_note(note_id: int) -> SessionNote:
+    """The note, locked for the rest of the transaction (after the chain lock: see the
+    lock order in audit.services). Only the note's row: its client and author are read
+    through the join but not locked."""
+    return (
+        SessionNote.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("client", "author")
+        .get(pk=note_id)
+    )
+
+
+def _refuse_change(action: str, actor: User, note: SessionNote, problem: PermissionDenied, reason: str) -> NoReturn:
+    """Record the refused change (outside the rolled-back transaction), then raise."""
+    audit.record(
+        action=action,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        client=note.client,
+        object_type="session_note",
+        object_id=note.pk,
+        reason=reason,
+    )
+    raise problem
+
+
 def note_update(
     *,
     actor: User,
     note_id: int,
+    version: int,
     date_of_service: date,
     duration_minutes: int,
     service_type: str,
     template: str,
     sections: dict[str, str],
 ) -> SessionNote:
+    """Rule: only the author changes a draft, and only the version they opened. A save
+    based on an older version (another tab or session saved meanwhile) is refused, so
+    no one's text silently replaces someone else's; a note signed meanwhile is refused."""
     _draft_for_author(actor, note_id, "note.update")
-    with transaction.atomic():
-        # Lock the row and re-check: a sign in another tab must win over this save.
-        note = SessionNote.objects.select_for_update().get(pk=note_id)
+    with audit.writing():
+        # Lock the row and re-check: a sign or a save in another tab must win over this save.
+        note = _locked_note(note_id)
         if note.is_signed:
-            raise NoteLocked("This note was signed meanwhile and cannot be changed.")
-        note.date_of_service = date_of_service
-        note.duration_minutes = duration_minutes
-        note.service_type = service_type
-        note.template = template
-        note.content = _clean_sections(template, sections)
-        note.full_clean()
-        note.save()
-        audit.record(
-            action="note.update", actor=actor, client=note.client, object_type="session_note", object_id=note.pk
-        )
-    return note
+            problem = NoteLocked("This note was signed meanwhile and cannot be changed. Add an addendum instead.")
+            reason = "note is signed"
+        elif note.version != version:
+            problem = StaleDraft(note.version)
+            reason = f"stale version {version}, current {note.version}"
+        else:
+            note.date_of_service = date_of_service
+            note.duration_minutes = duration_minutes
+            note.service_type = service_type
+            note.template = template
+            note.content = _clean_sections(template, sections)
+            note.version = note.version + 1
+            note.full_clean()
+            note.save()
+            audit.record(
+                action="note.update",
+                actor=actor,
+                client=note.client,
+                object_type="session_note",
+                object_id=note.pk,
+                reason=f"version={note.version}",
+            )
+            return note
+    _refuse_change("note.update", actor, note, problem, reason)
 
 
-def note_sign(*, actor: User, note_id: int) -> SessionNote:
+def note_sign(*, actor: User, note_id: int, version: int | None = None) -> SessionNote:
     """Signing locks the note: it stores the signer, the time and a SHA-256 of the
-    canonical content. Pre-licensed authors' notes then wait for co-signature."""
+    canonical content. Pre-licensed authors' notes then wait for co-signature. With
+    `version` (the sign button on the editor sends it), a draft saved elsewhere since
+    the signer opened it is not signed unseen."""
     _draft_for_author(actor, note_id, "note.sign")
-    with transaction.atomic():
-        note = SessionNote.objects.select_for_update().select_related("client").get(pk=note_id)
+    with audit.writing():
+        note = _locked_note(note_id)
         if note.is_signed:
-            raise NoteLocked("This note is already signed.")
-        note.status = SessionNote.Status.SIGNED
-        note.signed_by = actor
-        note.signed_at = timezone.now()
-        note.content_sha256 = note.compute_sha256()
-        note.needs_cosign = actor.is_pre_licensed
-        note.save(update_fields=["status", "signed_by", "signed_at", "content_sha256", "needs_cosign", "updated_at"])
-        # The retention period counts from the last date of service.
-        Client.objects.filter(pk=note.client_id).filter(
-            Q(last_service_date__isnull=True) | Q(last_service_date__lt=note.date_of_service)
-        ).update(last_service_date=note.date_of_service)
-        audit.record(
-            action="note.sign",
-            actor=actor,
-            client=note.client,
-            object_type="session_note",
-            object_id=note.pk,
-            reason=f"sha256={note.content_sha256}",
-        )
-    return note
+            problem, reason = NoteLocked("This note is already signed."), "note is signed"
+        elif version is not None and note.version != version:
+            problem, reason = StaleDraft(note.version), f"stale version {version}, current {note.version}"
+        else:
+            note.status = SessionNote.Status.SIGNED
+            note.signed_by = actor
+            note.signed_at = timezone.now()
+            note.content_sha256 = note.compute_sha256()
+            note.needs_cosign = actor.is_pre_licensed
+            note.save(
+                update_fields=["status", "signed_by", "signed_at", "content_sha256", "needs_cosign", "updated_at"]
+            )
+            # The retention period counts from the last date of service. An UPDATE of
+            # non-key columns: FOR NO KEY UPDATE on the client row, which reads' audit
+            # inserts (FOR KEY SHARE) do not wait for.
+            Client.objects.filter(pk=note.client_id).filter(
+                Q(last_service_date__isnull=True) | Q(last_service_date__lt=note.date_of_service)
+            ).update(last_service_date=note.date_of_service)
+            audit.record(
+                action="note.sign",
+                actor=actor,
+                client=note.client,
+                object_type="session_note",
+                object_id=note.pk,
+                reason=f"sha256={note.content_sha256}",
+            )
+            return note
+    _refuse_change("note.sign", actor, note, problem, reason)
 
 
 def note_cosign(*, actor: User, note_id: int) -> SessionNote:
@@ -351,17 +419,17 @@ def note_cosign(*, actor: User, note_id: int) -> SessionNote:
             reason="not the author's supervisor, or nothing to co-sign",
             not_found=False,
         )
-    with transaction.atomic():
-        note = SessionNote.objects.select_for_update().select_related("client").get(pk=note_id)
-        if note.cosigned_at is not None:
-            raise NoteLocked("This note is already co-signed.")
-        note.cosigned_by = actor
-        note.cosigned_at = timezone.now()
-        note.save(update_fields=["cosigned_by", "cosigned_at", "updated_at"])
-        audit.record(
-            action="note.cosign", actor=actor, client=note.client, object_type="session_note", object_id=note.pk
-        )
-    return note
+    with audit.writing():
+        note = _locked_note(note_id)
+        if note.cosigned_at is None:
+            note.cosigned_by = actor
+            note.cosigned_at = timezone.now()
+            note.save(update_fields=["cosigned_by", "cosigned_at", "updated_at"])
+            audit.record(
+                action="note.cosign", actor=actor, client=note.client, object_type="session_note", object_id=note.pk
+            )
+            return note
+    _refuse_change("note.cosign", actor, note, NoteLocked("This note is already co-signed."), "already co-signed")
 
 
 def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
@@ -377,7 +445,7 @@ def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
             reason="drafts are edited, not amended",
             not_found=False,
         )
-    with transaction.atomic():
+    with audit.writing():
         now = timezone.now()
         digest = hashlib.sha256(
             json.dumps([note.pk, note.content_sha256, actor.pk, now.isoformat(), text]).encode("utf-8")
@@ -394,7 +462,7 @@ def psychotherapy_note_create(*, actor: User, record_number: str, date_of_servic
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None:
         refuse("pnote.create", actor, object_type="client", object_id=record_number, reason="no access")
-    with transaction.atomic():
+    with audit.writing():
         note = PsychotherapyNote.objects.create(client=client, author=actor, date_of_service=date_of_service, text=text)
         audit.record(
             action="pnote.create", actor=actor, client=client, object_type="psychotherapy_note", object_id=note.pk
@@ -425,7 +493,7 @@ def client_set_status(*, actor: User, record_number: str, discharged: bool, on: 
         client = Client.objects.filter(record_number=record_number).first()
     if client is None:
         refuse(action, actor, object_type="client", object_id=record_number, reason="no access")
-    with transaction.atomic():
+    with audit.writing():
         client.status = Client.Status.DISCHARGED if discharged else Client.Status.ACTIVE
         client.discharged_on = (on or timezone.localdate()) if discharged else None
         client.save(update_fields=["status", "discharged_on"])

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from practice.models import User
 from records import services
-from records.forms import AddendumForm, AssignForm, ClientForm, NoteForm, PsychotherapyNoteForm
+from records.forms import AddendumForm, AssignForm, ClientForm, NoteForm, PsychotherapyNoteForm, SignNoteForm
 from records.models import NoteTemplate
 
 
@@ -41,11 +41,31 @@ def note_create(request, record_number):
 
 def note_edit(request, note_id):
     note = services.note_view(actor=request.user, note_id=note_id)
+    if request.method == "POST" and note.is_signed:
+        # Refused with a message and a denied event, never silently dropped.
+        try:
+            services.require_editable_draft(actor=request.user, note_id=note.pk)
+        except services.NoteLocked as exc:
+            messages.error(request, str(exc))
+        return redirect("note_detail", note_id=note.pk)
+    if request.method == "POST" and note.author_id != request.user.pk:
+        services.require_editable_draft(actor=request.user, note_id=note.pk)  # refuses (403) and records it
     if note.is_signed or note.author_id != request.user.pk:
         return redirect("note_detail", note_id=note.pk)
     form = NoteForm(request.POST or None, template=note.template, initial=NoteForm.initial_from(note))
     if request.method == "POST" and form.is_valid():
-        services.note_update(actor=request.user, note_id=note.pk, **form.service_kwargs())
+        try:
+            services.note_update(
+                actor=request.user, note_id=note.pk, version=form.cleaned_data["version"], **form.service_kwargs()
+            )
+        except services.StaleDraft as exc:
+            # The typed text stays in the form; the latest version opens in another tab.
+            form.add_error(None, str(exc))
+            context = {"form": form, "client": note.client, "note": note, "stale": True}
+            return render(request, "records/note_form.html", context, status=409)
+        except services.NoteLocked as exc:
+            messages.error(request, str(exc))
+            return redirect("note_detail", note_id=note.pk)
         messages.success(request, "Draft saved.")
         return redirect("note_edit", note_id=note.pk)
     return render(request, "records/note_form.html", {"form": form, "client": note.client, "note": note})
@@ -63,7 +83,14 @@ def note_print(request, note_id):
 
 @require_POST
 def note_sign(request, note_id):
-    services.note_sign(actor=request.user, note_id=note_id)
+    form = SignNoteForm(request.POST)
+    # A malformed version counts as stale (0 matches no version): nothing is signed unseen.
+    version = (form.cleaned_data["version"] if form.is_valid() else 0) if request.POST.get("version") else None
+    try:
+        services.note_sign(actor=request.user, note_id=note_id, version=version)
+    except services.StaleDraft as exc:
+        messages.error(request, str(exc))
+        return redirect("note_edit", note_id=note_id)
     messages.success(request, "Note signed. It can no longer be changed; corrections are addenda.")
     return redirect("note_detail", note_id=note_id)
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,7 +28,7 @@ def authorization_prepare(*, actor: User, record_number: str, **fields) -> Autho
     client = _client_for_staff(actor, record_number, WRITE_NOTES, "authorization.create")
     if fields.get("kind") == Authorization.Kind.PSYCHOTHERAPY_NOTES:
         fields["categories"] = []
-    with transaction.atomic():
+    with audit.writing():
         auth = Authorization(client=client, prepared_by=actor, **fields)
         auth.full_clean()
         auth.save()
@@ -66,7 +65,7 @@ def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> A
     client = auth.client
     if not client.user_id and not client.email:
         raise PermissionDenied("The client has no email address on file; add one before sending.")
-    with transaction.atomic():
+    with audit.writing():
         auth.status = Authorization.Status.PENDING
         auth.sent_at = timezone.now()
         auth.save(update_fields=["status", "sent_at"])

@@ -6,7 +6,6 @@ import base64
 import secrets
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 import audit
@@ -19,9 +18,9 @@ from practice.exceptions import PermissionDenied
 def delivery_download(*, token: str, code: str) -> tuple[Disclosure, bytes]:
     """The recipient's download: right code, link not expired, voided or used up, and
     the authorization still in force at this moment. Every attempt is audited."""
-    with transaction.atomic():
+    with audit.writing():
         link = (
-            DeliveryLink.objects.select_for_update(of=("self",))
+            DeliveryLink.objects.select_for_update(of=("self",), no_key=True)
             .select_related("disclosure__client", "disclosure__authorization")
             .filter(token_sha256=_sha(token))
             .first()

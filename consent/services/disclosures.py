@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -166,7 +165,7 @@ def share(
             reason="only the author of psychotherapy notes may release them",
             not_found=False,
         )
-    with transaction.atomic():
+    with audit.writing():
         decision = gate.check(req, lock=True)
         if decision.allowed:
             disclosure, _ = _create_disclosure(
@@ -217,7 +216,7 @@ def disclose_without_authorization(
     if legal_basis not in LegalBasis.values or len(justification.strip()) < 20:
         raise PermissionDenied("Name the legal basis and write a justification of at least 20 characters.")
     req = gate.DisclosureRequest(client=client, **fields)
-    with transaction.atomic():
+    with audit.writing():
         disclosure, _ = _create_disclosure(
             actor=actor,
             client=client,
@@ -253,7 +252,7 @@ def disclosure_cancel(*, actor: User, disclosure_id: int) -> None:
     disclosure = Disclosure.objects.select_related("client").filter(pk=disclosure_id).first()
     if disclosure is None or records_selectors.client_for(actor, disclosure.client.record_number, WRITE_NOTES) is None:
         refuse("disclosure.cancel", actor, object_type="disclosure", object_id=disclosure_id, reason="no access")
-    with transaction.atomic():
+    with audit.writing():
         voided = DeliveryLink.objects.filter(disclosure=disclosure, voided_at__isnull=True).update(
             voided_at=timezone.now(), void_reason="cancelled"
         )

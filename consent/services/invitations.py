@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
 from django.utils import timezone
 
 import audit
@@ -38,8 +37,8 @@ def invitation_accept(*, token: str, password: str) -> User:
             reason="email already has an account",
             not_found=False,
         )
-    with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    with audit.writing():
+        invitation = Invitation.objects.select_for_update(of=("self",), no_key=True).get(pk=invitation.pk)
         if invitation.used_at:  # used by a concurrent request meanwhile
             raise NotFound("This link has already been used.")
         user = User(

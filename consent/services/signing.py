@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 import audit
@@ -28,8 +27,12 @@ def authorization_sign(
     """Rule: only the client signs their own pending authorization, with their full name,
     an explicit agreement to sign electronically, and the hash of the exact text shown."""
     auth = _authorization_for(actor, auth_id, "authorization.sign", for_client=True)
-    with transaction.atomic():
-        auth = Authorization.objects.select_for_update().select_related("client", "prepared_by").get(pk=auth.pk)
+    with audit.writing():
+        auth = (
+            Authorization.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("client", "prepared_by")
+            .get(pk=auth.pk)
+        )
         text = render_text(auth)
         problem = sign_problem(
             auth, typed_name=typed_name, agree=agree, shown_sha256=shown_sha256, signature_image=signature_image
@@ -96,37 +99,44 @@ def _accepted_names(auth: Authorization) -> set[str]:
 
 
 def authorization_decline(*, actor: User, auth_id: int) -> Authorization:
+    """Rule: the client declines their own pending authorization. The status is checked
+    again under the row lock, so a signature in another tab cannot be overwritten."""
     auth = _authorization_for(actor, auth_id, "authorization.decline", for_client=True)
-    if auth.status != Authorization.Status.PENDING:
-        refuse(
-            "authorization.decline",
-            actor,
-            client=auth.client,
-            object_type="authorization",
-            object_id=auth_id,
-            reason="not waiting for a signature",
-            not_found=False,
+    with audit.writing():
+        auth = (
+            Authorization.objects.select_for_update(of=("self",), no_key=True).select_related("client").get(pk=auth.pk)
         )
-    with transaction.atomic():
-        auth.status = Authorization.Status.DECLINED
-        auth.declined_at = timezone.now()
-        auth.save(update_fields=["status", "declined_at"])
-        audit.record(
-            action="authorization.decline",
-            actor=actor,
-            client=auth.client,
-            object_type="authorization",
-            object_id=auth.pk,
-        )
-    return auth
+        if auth.status == Authorization.Status.PENDING:
+            auth.status = Authorization.Status.DECLINED
+            auth.declined_at = timezone.now()
+            auth.save(update_fields=["status", "declined_at"])
+            audit.record(
+                action="authorization.decline",
+                actor=actor,
+                client=auth.client,
+                object_type="authorization",
+                object_id=auth.pk,
+            )
+            return auth
+    refuse(
+        "authorization.decline",
+        actor,
+        client=auth.client,
+        object_type="authorization",
+        object_id=auth_id,
+        reason="not waiting for a signature",
+        not_found=False,
+    )
 
 
 def authorization_revoke(*, actor: User, auth_id: int) -> Authorization:
     """Revocation takes effect at once: every delivery link issued under the
     authorization that has not been used up is voided in the same transaction."""
     auth = _authorization_for(actor, auth_id, "authorization.revoke", for_client=True)
-    with transaction.atomic():
-        auth = Authorization.objects.select_for_update().select_related("client").get(pk=auth.pk)
+    with audit.writing():
+        auth = (
+            Authorization.objects.select_for_update(of=("self",), no_key=True).select_related("client").get(pk=auth.pk)
+        )
         if auth.status != Authorization.Status.SIGNED:
             problem = f"this form is {auth.get_status_display().lower()}"
         else:

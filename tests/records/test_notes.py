@@ -54,12 +54,14 @@ class NoteWritingTest(RecordsTestCase):
         self.assertRedirects(
             self.client.get(reverse("note_edit", args=[note.pk])), reverse("note_detail", args=[note.pk])
         )
-        self.client.post(reverse("note_edit", args=[note.pk]), {**FORM, "section_plan": "changed"})
+        response = self.client.post(reverse("note_edit", args=[note.pk]), {**FORM, "section_plan": "changed"})
+        self.assertRedirects(response, reverse("note_detail", args=[note.pk]), fetch_redirect_response=False)
         self.assertEqual(self.client.post(reverse("note_sign", args=[note.pk])).status_code, 403)
         with self.assertRaises(services.NoteLocked):
             services.note_update(
                 actor=self.alice,
                 note_id=note.pk,
+                version=note.version,
                 date_of_service=date(2026, 11, 2),
                 duration_minutes=10,
                 service_type="crisis",
@@ -80,6 +82,7 @@ class NoteWritingTest(RecordsTestCase):
             services.note_update(
                 actor=self.bob,
                 note_id=note.pk,
+                version=note.version,
                 date_of_service=date(2026, 11, 2),
                 duration_minutes=10,
                 service_type="crisis",
