@@ -16,8 +16,9 @@ def pytest_configure(config):
 
     def execute_sql_flush(self, sql_list):
         from audit.db import triggers_suspended
+        from retention.db import triggers_suspended as retention_triggers_suspended
 
-        with triggers_suspended(self.connection):
+        with triggers_suspended(self.connection), retention_triggers_suspended(self.connection):
             original(self, sql_list)
 
     execute_sql_flush._audit_aware = True

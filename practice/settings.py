@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "consent",
     "emergency",
     "portal",
+    "retention",
 ]
 
 MIDDLEWARE = [

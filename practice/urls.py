@@ -51,4 +51,5 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("emergency.urls")),
     path("", include("portal.urls")),
+    path("", include("retention.urls")),
 ]

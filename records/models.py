@@ -20,14 +20,15 @@ class Client(models.Model):
         DISCHARGED = "discharged", "Discharged"
 
     record_number = models.CharField(max_length=12, unique=True)
-    first_name = EncryptedCharField(max_length=150)
-    last_name = EncryptedCharField(max_length=150)
-    preferred_name = EncryptedCharField(max_length=150, blank=True)
-    date_of_birth = EncryptedDateField()
-    email = EncryptedEmailField(blank=True)
-    phone = EncryptedCharField(max_length=40, blank=True)
-    address = EncryptedTextField(blank=True)
-    emergency_contact = EncryptedTextField(blank=True)
+    # null: only a disposal (retention.services) empties them; forms still require them.
+    first_name = EncryptedCharField(max_length=150, null=True)
+    last_name = EncryptedCharField(max_length=150, null=True)
+    preferred_name = EncryptedCharField(max_length=150, blank=True, null=True)
+    date_of_birth = EncryptedDateField(null=True)
+    email = EncryptedEmailField(blank=True, null=True)
+    phone = EncryptedCharField(max_length=40, blank=True, null=True)
+    address = EncryptedTextField(blank=True, null=True)
+    emergency_contact = EncryptedTextField(blank=True, null=True)
     is_minor = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     # Plain dates: the retention period counts from the last date of service.
@@ -38,6 +39,8 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="client_record"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by a completed disposal: the row is then the tombstone (record number, dates).
+    disposed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         permissions = [
@@ -57,6 +60,8 @@ class Client(models.Model):
 
     @property
     def legal_name(self) -> str:
+        if self.disposed_at is not None:
+            return "Disposed record"
         return f"{self.first_name} {self.last_name}"
 
     @property

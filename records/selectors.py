@@ -95,7 +95,9 @@ def client_for(user: User, record_number: str, perm: str = VIEW_CHART, *, emerge
 # folds into querysets. Of the client, a note page needs only the name and record
 # number: the other identifying fields stay encrypted and unread.
 _NOTE = Columns(SessionNote, "n")
-_NOTE_CLIENT = Columns(Client, "c", ("id", "record_number", "first_name", "last_name", "preferred_name", "status"))
+_NOTE_CLIENT = Columns(
+    Client, "c", ("id", "record_number", "first_name", "last_name", "preferred_name", "status", "disposed_at")
+)
 _PERSON = ("id", "username", "first_name", "last_name", "role", "supervisor", "is_pre_licensed", "is_active")
 _NOTE_AUTHOR = Columns(User, "u", _PERSON)
 _ADDENDUM = Columns(Addendum, "a")

@@ -23,6 +23,9 @@ def chart(request, record_number):
         from consent.services import chart_consents
 
         context["consents"] = chart_consents(client=context["client"])
+    from retention.services import client_retention
+
+    context["retention"] = client_retention(context["client"])
     return render(request, "records/chart.html", context)
 
 
@@ -129,8 +132,13 @@ def psychotherapy_note_detail(request, note_id):
 
 # --- Practice admin ---------------------------------------------------------------------
 def admin_clients(request):
-    clients = services.client_list_for_admin(actor=request.user)
-    return render(request, "records/admin_clients.html", {"clients": clients})
+    from retention.selectors import current_policy, retention_date
+
+    clients = list(services.client_list_for_admin(actor=request.user))
+    policy = current_policy()
+    for client in clients:
+        client.retain_until = retention_date(client, policy)
+    return render(request, "records/admin_clients.html", {"clients": clients, "policy": policy})
 
 
 def admin_client_create(request):

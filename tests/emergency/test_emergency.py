@@ -313,3 +313,7 @@ class DemoTest(TestCase):
         self.assertFalse(access.is_active)
         self.assertIn("emergency", {f.kind for f in flags()})
         self.assertTrue(verify_chain().ok)
+        # ... and a former client past the retention date, waiting in the disposal queue.
+        from retention.selectors import current_policy, due_for_disposal
+
+        self.assertEqual([d.client.last_service_date.year for d in due_for_disposal(current_policy())], [2015])

@@ -19,6 +19,7 @@ class Command(BaseCommand):
         from consent import demo as consent_demo
         from emergency import demo as emergency_demo
         from records import demo as records_demo
+        from retention import demo as retention_demo
 
         with operator_context("seed_demo"), transaction.atomic():
             staff = [self._staff(*row) for row in DEMO_STAFF]
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             consent_demo.seed()
             history = audit_demo.seed()
             emergency_demo.seed()
+            retention_demo.seed(admin=admin)
         if created:
             self.stdout.write(f"Created {created} demo clients with notes.")
         if history:
