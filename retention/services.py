@@ -326,6 +326,7 @@ def _scrub_portal_account(user_id: int) -> None:
     identifying data and closed for good."""
     from axes.models import AccessAttempt
 
+    from practice.lockout import username_key
     from practice.services import end_sessions
 
     user = User.objects.get(pk=user_id)
@@ -339,7 +340,7 @@ def _scrub_portal_account(user_id: int) -> None:
     user.set_unusable_password()
     user.save()
     end_sessions(user)
-    AccessAttempt.objects.filter(username=old_username).delete()
+    AccessAttempt.objects.filter(username__in=[username_key(old_username), old_username]).delete()
 
 
 def _assert_nothing_left(client: Client) -> None:
