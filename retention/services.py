@@ -12,14 +12,15 @@ Rules:
   encrypted value) and keeps a tombstone: the client row (record number, dates) and the
   Disposal row (the policy applied, who, when, what). Audit events are never disposed of.
 
-Lock order (as everywhere): the client row first, then the disposal or hold row, then
-the audit chain (audit.record, last).
+Lock order (audit/services.py): audit.writing() takes the chain lock first; then the
+client row (FOR NO KEY UPDATE: it serializes holds, proposals and approvals of one
+client), then the disposal or hold row; then the work and its audit event.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 import audit
@@ -57,7 +58,7 @@ def policy_set(*, actor: User, years_after_service: int, age_of_majority: int, y
     """Rule: practice admins change the practice's retention policy; the change is a new
     row (the old policy stays on file) and is audited with the old and new values."""
     require_admin(actor, "retention.policy_set")
-    with transaction.atomic():
+    with audit.writing():
         old = selectors.current_policy()
         policy = RetentionPolicy(
             years_after_service=years_after_service,
@@ -116,8 +117,8 @@ def hold_place(*, actor: User, record_number: str, reason: str) -> LegalHold:
         raise NotFound
     if not reason:
         _refused("retention.hold_place", actor, RetentionRefused("A legal hold needs a reason."), client=client)
-    with transaction.atomic():
-        Client.objects.select_for_update().filter(pk=client.pk).only("id").get()
+    with audit.writing():
+        Client.objects.select_for_update(of=("self",), no_key=True).filter(pk=client.pk).only("id").get()
         hold = LegalHold.objects.create(client=client, reason=reason, placed_by=actor)
         audit.record(
             action="retention.hold_place", actor=actor, client=client, object_type="legal_hold", object_id=hold.pk
@@ -140,9 +141,9 @@ def hold_release(*, actor: User, hold_id: int, reason: str) -> LegalHold:
             object_type="legal_hold",
             object_id=hold.pk,
         )
-    with transaction.atomic():
-        Client.objects.select_for_update().filter(pk=hold.client_id).only("id").get()
-        hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    with audit.writing():
+        Client.objects.select_for_update(of=("self",), no_key=True).filter(pk=hold.client_id).only("id").get()
+        hold = LegalHold.objects.select_for_update(of=("self",), no_key=True).get(pk=hold.pk)
         if hold.released_at is not None:
             raise NotFound
         hold.released_at = timezone.now()
@@ -180,8 +181,8 @@ def disposal_propose(*, actor: User, record_number: str) -> Disposal:
     if client is None:
         raise NotFound
     try:
-        with transaction.atomic():
-            client = Client.objects.select_for_update().get(pk=client.pk)
+        with audit.writing():
+            client = Client.objects.select_for_update(of=("self",), no_key=True).get(pk=client.pk)
             policy = _policy_on_file()
             until = _check_disposable(client, policy)
             if Disposal.objects.filter(client=client, status=Disposal.Status.PROPOSED).exists():
@@ -216,8 +217,12 @@ def disposal_propose(*, actor: User, record_number: str) -> Disposal:
 
 def disposal_withdraw(*, actor: User, disposal_id: int) -> Disposal:
     require_admin(actor, "retention.dispose_withdraw")
-    with transaction.atomic():
-        disposal = Disposal.objects.select_for_update().filter(pk=disposal_id, status="proposed").first()
+    with audit.writing():
+        disposal = (
+            Disposal.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk=disposal_id, status="proposed")
+            .first()
+        )
         if disposal is None:
             raise NotFound
         disposal.status = Disposal.Status.WITHDRAWN
@@ -242,9 +247,9 @@ def disposal_approve(*, actor: User, disposal_id: int) -> Disposal:
     if proposal is None:
         raise NotFound
     try:
-        with transaction.atomic():
-            client = Client.objects.select_for_update().get(pk=proposal.client_id)
-            disposal = Disposal.objects.select_for_update().get(pk=proposal.pk)
+        with audit.writing():
+            client = Client.objects.select_for_update(of=("self",), no_key=True).get(pk=proposal.client_id)
+            disposal = Disposal.objects.select_for_update(of=("self",), no_key=True).get(pk=proposal.pk)
             if disposal.status != Disposal.Status.PROPOSED:
                 raise RetentionRefused("This disposal is no longer waiting for approval.")
             if disposal.proposed_by_id == actor.pk:
