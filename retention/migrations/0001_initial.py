@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('records', '0002_client_disposal'),
+        ('records', '0003_client_disposal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

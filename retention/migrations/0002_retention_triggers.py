@@ -22,7 +22,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("retention", "0001_initial"),
-        ("records", "0002_client_disposal"),
+        ("records", "0003_client_disposal"),
         ("consent", "0002_disclosure_append_only"),
     ]
 
