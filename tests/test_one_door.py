@@ -15,6 +15,8 @@ from practice.models import User
 from records import selectors
 from records.models import PsychotherapyNote
 from records.services import psychotherapy_note_create
+from retention.models import Disposal, RetentionPolicy
+from retention.services import hold_place
 from tests.base import sign_in
 from tests.consent.base import ConsentTestCase
 from tests.urls_util import PUBLIC_URL_NAMES, application_routes, fill_route
@@ -57,6 +59,23 @@ class SuperuserFlagTest(ConsentTestCase):
             reason="covering",
             justification="Covering for bob during a crisis call today.",
         )
+        self.hold = hold_place(actor=self.avery, record_number=self.rec.record_number, reason="Subpoena pending.")
+        # A proposal as the retention page lists it (rec is within its retention period, so
+        # the service would refuse to propose it: the row is written directly here).
+        policy = RetentionPolicy.objects.create()
+        self.disposal = Disposal.objects.create(
+            client=self.rec,
+            record_number=self.rec.record_number,
+            proposed_by=self.avery,
+            proposed_at=self.rec.created_at,
+            policy=policy,
+            years_after_service=7,
+            age_of_majority=18,
+            years_after_majority=7,
+            was_minor=False,
+            retain_until=self.rec.created_at.date(),
+            registered_on=self.rec.created_at.date(),
+        )
         User.objects.filter(pk__in=[self.bob.pk, self.root.pk]).update(is_superuser=True, is_staff=True)
         self.bob.refresh_from_db()
 
@@ -81,6 +100,10 @@ class SuperuserFlagTest(ConsentTestCase):
             return self.alice.pk
         if name == "access_id":
             return self.emergency.pk
+        if name == "hold_id":
+            return self.hold.pk
+        if name == "disposal_id":
+            return self.disposal.pk
         if name == "token":
             return "x"
         raise AssertionError(f"no sample value for <{name}> in {route}: add one")
