@@ -185,6 +185,32 @@ def _append(values: dict) -> tuple[int, str, str]:
     return seq, prev_hash, digest
 
 
+# --- Maintenance modes ---------------------------------------------------------------------
+@contextmanager
+def maintenance(mode: str, *, table: str, reason: str = "") -> Iterator[None]:
+    """The one way through the append-only triggers (audit.db explains the modes).
+
+    Rule: a maintenance mode lasts one block inside the caller's transaction, lets the
+    triggers accept only the UPDATEs that mode allows (only its columns change), and is
+    itself recorded: the `maintenance.<mode>` event is written in the same transaction,
+    so the change and its record commit or roll back together. On PostgreSQL the mode is
+    a transaction-local setting; on SQLite a row written and removed inside the block
+    (the block is a savepoint: an error inside it rolls the mode back with the work).
+    Callers: records.rotation (mode "rotation").
+    """
+    from audit import db
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("a maintenance mode needs the caller's transaction.atomic() block")
+    with transaction.atomic():
+        record(action=f"maintenance.{mode}", object_type="table", object_id=table, reason=reason)
+        with connection.cursor() as cursor:
+            cursor.execute(*db.set_mode_sql(connection.vendor, mode))
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute(*db.clear_mode_sql(connection.vendor))
+
+
 # --- Verification ------------------------------------------------------------------------
 def verify_and_record(*, actor=None, batch_size: int = 5000, progress=None, anchor: dict | None = None):
     """Verify the whole chain (and an anchor, if given), keep the verdict for the review

@@ -271,3 +271,14 @@ class PsychotherapyNote(models.Model):
 
     def __str__(self) -> str:
         return f"Psychotherapy note {self.pk}"
+
+
+class KeyCheck(models.Model):
+    """One known text encrypted under the key this database's data is written with
+    (records.keycheck). Checked by every process before its first statement, so a wrong
+    FIELD_ENCRYPTION_KEY never writes; re-encrypted by key rotation. Not client data."""
+
+    token = models.TextField()
+
+    def __str__(self) -> str:
+        return "Key check"

@@ -1,18 +1,31 @@
-"""Re-encrypting every encrypted value under the newest key.
+"""Re-encrypting every encrypted value under the newest key, and proving it is done.
+
+Every table with encrypted columns is covered, append-only ones included (disclosure
+records, and any audit table that holds encrypted columns): their batches run in the
+"rotation" maintenance mode (audit.services.maintenance), which the append-only
+triggers accept only for an UPDATE that changes nothing but the encrypted columns, and
+which writes its own audit event in the same transaction. Nothing else about those
+tables opens.
 
 Resumable by construction: a value that already decrypts with the newest key is left
-alone, so a run that was interrupted simply continues where the values still need it.
+alone, so a run that was interrupted simply continues where values still need it.
+MultiFernet.rotate keeps the plaintext as it is, so a value stays bound to its row and
+column (records.fields) through any number of rotations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.db import connection, transaction
 
+from audit.db import APPEND_ONLY_TABLES, MAINTENANCE_TABLE, ROTATION
+from audit.services import maintenance
+from records import keycheck
 from records.fields import DecryptionError, crypter, encrypted_fields, primary_fernet
 
 
@@ -20,14 +33,38 @@ from records.fields import DecryptionError, crypter, encrypted_fields, primary_f
 class RotationResult:
     rotated: int = 0
     already_current: int = 0
+    check_value_rotated: bool = False
+
+
+@dataclass
+class CheckResult:
+    checked: int = 0
+    # "app.Model.field" -> how many values the newest key alone cannot read.
+    stale: dict[str, int] = field(default_factory=dict)
+    check_value_current: bool = True
+    maintenance_left_on: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.stale and self.check_value_current and not self.maintenance_left_on
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"checked={self.checked} all under the newest key"
+        parts = [f"{label}={n}" for label, n in sorted(self.stale.items())]
+        if not self.check_value_current:
+            parts.append("key check value not under the newest key")
+        if self.maintenance_left_on:
+            parts.append("a maintenance mode row is left on")
+        return f"checked={self.checked} not under the newest key: " + ", ".join(parts)
 
 
 def encrypted_models() -> list:
-    return [m for m in apps.get_models() if encrypted_fields(m)]
+    return [m for m in apps.get_models() if encrypted_fields(m) and not m._meta.proxy and m._meta.managed]
 
 
 def count_rows() -> int:
-    return sum(m.objects.count() for m in encrypted_models())
+    return sum(m._base_manager.count() for m in encrypted_models())
 
 
 def _batches(model, batch_size: int) -> Iterator[list[tuple]]:
@@ -53,41 +90,83 @@ def _batches(model, batch_size: int) -> Iterator[list[tuple]]:
 
 
 def rotate_all(*, batch_size: int = 500, progress: Callable[[int], None] | None = None) -> RotationResult:
+    """Rule: the key check value moves first (so processes with only the old key are
+    refused from then on), then every value, table by table, in batches."""
     result = RotationResult()
+    with transaction.atomic():
+        result.check_value_rotated = keycheck.rotate_check_value(connection)
     newest = primary_fernet()
     multi = crypter()
     for model in encrypted_models():
         fields = encrypted_fields(model)
-        table = connection.ops.quote_name(model._meta.db_table)
+        table_name = model._meta.db_table
+        table = connection.ops.quote_name(table_name)
         pk = connection.ops.quote_name(model._meta.pk.column)
+        append_only = table_name in APPEND_ONLY_TABLES
         for rows in _batches(model, batch_size):
-            with transaction.atomic():
-                for row in rows:
-                    updates = {}
-                    for field, value in zip(fields, row[1:], strict=True):
-                        if value is None:
-                            continue
-                        token = value.encode("utf-8")
-                        try:
-                            newest.decrypt(token)
-                            result.already_current += 1
-                            continue
-                        except InvalidToken:
-                            pass
-                        try:
-                            updates[field.column] = multi.rotate(token).decode("ascii")
-                        except InvalidToken:
-                            raise DecryptionError(
-                                f"{model._meta.label}.{field.name} (id {row[0]}) decrypts with no configured key"
-                            ) from None
-                    if updates:
-                        assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in updates)
-                        with connection.cursor() as cursor:
+            changes = []
+            for row in rows:
+                updates = {}
+                for f, value in zip(fields, row[1:], strict=True):
+                    if value is None:
+                        continue
+                    token = value.encode("utf-8")
+                    try:
+                        newest.decrypt(token)
+                        result.already_current += 1
+                        continue
+                    except InvalidToken:
+                        pass
+                    try:
+                        updates[f.column] = multi.rotate(token).decode("ascii")
+                    except InvalidToken:
+                        raise DecryptionError(
+                            f"{model._meta.label}.{f.name} (id {row[0]}) decrypts with no configured key"
+                        ) from None
+                if updates:
+                    changes.append((row[0], updates))
+            if changes:
+                with transaction.atomic():
+                    mode = (
+                        maintenance(ROTATION, table=table_name, reason=f"re-encrypting {len(changes)} rows")
+                        if append_only
+                        else nullcontext()
+                    )
+                    with mode, connection.cursor() as cursor:
+                        for row_pk, updates in changes:
+                            assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in updates)
                             cursor.execute(
                                 f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
-                                [*updates.values(), row[0]],
+                                [*updates.values(), row_pk],
                             )
-                        result.rotated += len(updates)
+                            result.rotated += len(updates)
             if progress:
                 progress(len(rows))
+    return result
+
+
+def check_all(*, batch_size: int = 500, progress: Callable[[int], None] | None = None) -> CheckResult:
+    """Proof that the old keys can go: every value, and the key check value, decrypts
+    with the newest key alone."""
+    result = CheckResult(check_value_current=keycheck.newest_reads_check_value(connection))
+    newest = primary_fernet()
+    for model in encrypted_models():
+        fields = encrypted_fields(model)
+        for rows in _batches(model, batch_size):
+            for row in rows:
+                for f, value in zip(fields, row[1:], strict=True):
+                    if value is None:
+                        continue
+                    result.checked += 1
+                    try:
+                        newest.decrypt(value.encode("utf-8"))
+                    except (InvalidToken, ValueError, TypeError):
+                        label = f"{model._meta.label}.{f.name}"
+                        result.stale[label] = result.stale.get(label, 0) + 1
+            if progress:
+                progress(len(rows))
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {MAINTENANCE_TABLE}")  # noqa: S608 - constant
+            result.maintenance_left_on = cursor.fetchone()[0] > 0
     return result

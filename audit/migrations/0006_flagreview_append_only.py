@@ -4,7 +4,7 @@ from audit import db
 
 
 def install(apps, schema_editor):
-    db.install(schema_editor.connection, tables=("audit_flagreview",))
+    db.install(schema_editor.connection, tables=("audit_flagreview",), modes={})
 
 
 def uninstall(apps, schema_editor):

@@ -4,7 +4,7 @@ from audit import db
 
 
 def install(apps, schema_editor):
-    db.install(schema_editor.connection, tables=("consent_disclosure",))
+    db.install(schema_editor.connection, tables=("consent_disclosure",), modes={})
 
 
 def uninstall(apps, schema_editor):
