@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from audit.db import APPEND_ONLY_TABLES, MAINTENANCE_TABLE, ROTATION
 from audit.services import maintenance
 from records import keycheck
-from records.fields import DecryptionError, crypter, encrypted_fields, primary_fernet
+from records.fields import DecryptionError, crypter, encrypted_fields, primary_fernet, unseal
 
 
 @dataclass
@@ -41,22 +41,25 @@ class CheckResult:
     checked: int = 0
     # "app.Model.field" -> how many values the newest key alone cannot read.
     stale: dict[str, int] = field(default_factory=dict)
+    # "app.Model.field" -> how many values name another place (or none): moved or planted.
+    misplaced: dict[str, int] = field(default_factory=dict)
     check_value_current: bool = True
     maintenance_left_on: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.stale and self.check_value_current and not self.maintenance_left_on
+        return not self.stale and not self.misplaced and self.check_value_current and not self.maintenance_left_on
 
     def __str__(self) -> str:
         if self.ok:
             return f"checked={self.checked} all under the newest key"
         parts = [f"{label}={n}" for label, n in sorted(self.stale.items())]
+        parts += [f"{label}: {n} not bound to their place" for label, n in sorted(self.misplaced.items())]
         if not self.check_value_current:
             parts.append("key check value not under the newest key")
         if self.maintenance_left_on:
             parts.append("a maintenance mode row is left on")
-        return f"checked={self.checked} not under the newest key: " + ", ".join(parts)
+        return f"checked={self.checked} not readable with the newest key alone: " + ", ".join(parts)
 
 
 def encrypted_models() -> list:
@@ -147,7 +150,7 @@ def rotate_all(*, batch_size: int = 500, progress: Callable[[int], None] | None 
 
 def check_all(*, batch_size: int = 500, progress: Callable[[int], None] | None = None) -> CheckResult:
     """Proof that the old keys can go: every value, and the key check value, decrypts
-    with the newest key alone."""
+    with the newest key alone. Also names values bound to another place."""
     result = CheckResult(check_value_current=keycheck.newest_reads_check_value(connection))
     newest = primary_fernet()
     for model in encrypted_models():
@@ -158,11 +161,18 @@ def check_all(*, batch_size: int = 500, progress: Callable[[int], None] | None =
                     if value is None:
                         continue
                     result.checked += 1
+                    label = f"{model._meta.label}.{f.name}"
                     try:
-                        newest.decrypt(value.encode("utf-8"))
+                        plaintext = newest.decrypt(value.encode("utf-8"))
                     except (InvalidToken, ValueError, TypeError):
-                        label = f"{model._meta.label}.{f.name}"
                         result.stale[label] = result.stale.get(label, 0) + 1
+                        continue
+                    try:
+                        place = unseal(plaintext)[:3]
+                    except (ValueError, UnicodeDecodeError):
+                        place = None
+                    if place != (model._meta.db_table, f.column, str(row[0])):
+                        result.misplaced[label] = result.misplaced.get(label, 0) + 1
             if progress:
                 progress(len(rows))
     if connection.vendor == "sqlite":
