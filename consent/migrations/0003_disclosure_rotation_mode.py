@@ -15,6 +15,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0002_disclosure_append_only"), ("audit", "0008_maintenance_modes")]
+    dependencies = [("consent", "0002_disclosure_append_only"), ("audit", "0009_maintenance_modes")]
 
     operations = [migrations.RunPython(forwards, backwards)]

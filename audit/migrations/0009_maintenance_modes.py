@@ -24,6 +24,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0007_audit_body_in_database")]
+    dependencies = [("audit", "0008_flag_kinds_self_provisioning_role_change")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -73,10 +73,11 @@ def bind(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0002_keycheck"),
+        ("records", "0003_keycheck"),
         ("consent", "0003_disclosure_rotation_mode"),
-        ("practice", "0002_user_is_pre_licensed_user_supervisor"),
-        ("audit", "0008_maintenance_modes"),
+        ("practice", "0003_forget_typed_usernames"),
+        ("emergency", "0001_initial"),
+        ("audit", "0009_maintenance_modes"),
     ]
 
     operations = [migrations.RunPython(bind, migrations.RunPython.noop)]
