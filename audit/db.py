@@ -83,15 +83,20 @@ def _table_columns(connection, table: str) -> list[str]:
         return [c.name for c in connection.introspection.get_table_description(cursor, table)]
 
 
-def install_sql(vendor: str, table: str, modes: Mapping[str, Iterable[str]] | None = None, columns=()) -> list[str]:
-    """`columns`: all of the table's columns (SQLite needs them to say what may not change)."""
+def install_sql(
+    vendor: str, table: str, modes: Mapping[str, Iterable[str]] | None = None, columns=(), *, refuse_delete=True
+) -> list[str]:
+    """`columns`: all of the table's columns (SQLite needs them to say what may not change).
+    `refuse_delete=False` (PostgreSQL): another trigger owns DELETE on this table, as
+    retention.db's guard does on consent_disclosure (it refuses outside an approved
+    disposal)."""
     modes = {mode: tuple(cols) for mode, cols in (modes or {}).items() if cols}
     if vendor == "postgresql":
         args = ", ".join(f"'{part}'" for mode, cols in modes.items() for part in (mode, ",".join(cols)))
         return [
             _PG_FUNCTION,
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION audit_reject_change({args});",
+            f"CREATE TRIGGER {table}_no_change BEFORE {'UPDATE OR DELETE' if refuse_delete else 'UPDATE'} "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION audit_reject_change({args});",
             f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION audit_reject_change();",
         ]
@@ -128,7 +133,9 @@ def drop_sql(vendor: str, table: str) -> list[str]:
     ]
 
 
-def install(connection, tables=APPEND_ONLY_TABLES, *, modes: Mapping | None = None, apps=None) -> None:
+def install(
+    connection, tables=APPEND_ONLY_TABLES, *, modes: Mapping | None = None, apps=None, refuse_delete=True
+) -> None:
     """Install (or re-install) the triggers. `modes={}` (the first migrations) refuses
     every change; `modes=None` gives each table the modes its model allows (rotation of
     its encrypted columns), read from `apps` (a migration's historical apps) or, without
@@ -139,7 +146,7 @@ def install(connection, tables=APPEND_ONLY_TABLES, *, modes: Mapping | None = No
             columns = _table_columns(connection, table) if table_modes and connection.vendor == "sqlite" else ()
             for statement in drop_sql(connection.vendor, table):
                 cursor.execute(statement)
-            for statement in install_sql(connection.vendor, table, table_modes, columns):
+            for statement in install_sql(connection.vendor, table, table_modes, columns, refuse_delete=refuse_delete):
                 cursor.execute(statement)
 
 

@@ -199,7 +199,7 @@ class MigrationBindsExistingRowsTest(ConsentTestCase):
         with self.assertRaises(DecryptionError):
             Client.objects.get(pk=self.rec.pk)
 
-        migration = importlib.import_module("records.migrations.0004_bind_encrypted_values")
+        migration = importlib.import_module("records.migrations.0005_bind_encrypted_values")
 
         class Editor:
             pass

@@ -73,10 +73,11 @@ def bind(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0003_keycheck"),
+        ("records", "0004_keycheck"),
         ("consent", "0003_disclosure_rotation_mode"),
         ("practice", "0003_forget_typed_usernames"),
         ("emergency", "0001_initial"),
+        ("retention", "0002_retention_triggers"),
         ("audit", "0009_maintenance_modes"),
     ]
 

@@ -11,7 +11,7 @@ def write_check_value(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0002_sessionnote_version"), ("consent", "0003_disclosure_rotation_mode")]
+    dependencies = [("records", "0003_client_disposal"), ("consent", "0003_disclosure_rotation_mode")]
 
     operations = [
         migrations.CreateModel(
