@@ -10,7 +10,7 @@ import contextvars
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,10 @@ class RequestContext:
     request_id: str
     ip: str | None = None
     user_agent: str = ""
+    # The denied events audit.record wrote during this unit of work, as (seq, the
+    # arguments of the call): audit.refusals checks at the end of a request that one of
+    # them survived (a rolled-back transaction takes its events with it).
+    denied: list = field(default_factory=list, compare=False, repr=False)
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("audit_request_context", default=None)

@@ -102,6 +102,21 @@ def record(
         actor_username=actor_username,
     )
     values["seq"], values["prev_hash"], values["hash"] = _append(values)
+    if outcome == Outcome.DENIED:
+        audit_context.current().denied.append(
+            (
+                values["seq"],
+                {
+                    "action": action,
+                    "actor": actor,
+                    "client": client,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "reason": reason,
+                    "actor_username": actor_username,
+                },
+            )
+        )
     event = AuditEvent(**values)
     event._state.adding = False
     event._state.db = connection.alias
@@ -113,7 +128,8 @@ def refuse(
 ) -> NoReturn:
     """Record a refused access, then raise: NotFound (404, where existence must not leak)
     or PermissionDenied (403). Call it outside any transaction that the refusal rolls
-    back, so the denial itself is kept."""
+    back, so the denial itself is kept. (If it is rolled back anyway, audit.refusals
+    writes it again once the request is over.)"""
     from practice.exceptions import NotFound, PermissionDenied
 
     record(

@@ -18,6 +18,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from django_otp.models import Device
 
 from audit import context as audit_context
+from audit import refusals
 from practice.sql import Columns, fetch
 
 SESSION_LOGIN_AT = "practice_login_at"
@@ -26,7 +27,8 @@ SESSION_LAST_SEEN = "practice_last_seen"
 
 class RequestContextMiddleware:
     """Gives each request an id (echoed as X-Request-ID) and records where it came
-    from, for audit events written while it runs."""
+    from, for audit events written while it runs. When the response is made, it makes
+    sure a refused request left its one denied event (audit.refusals)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -41,10 +43,15 @@ class RequestContextMiddleware:
         token = audit_context.set_current(ctx)
         try:
             response = self.get_response(request)
+            refusals.settle(request, response)
         finally:
             audit_context.reset(token)
         response["X-Request-ID"] = ctx.request_id
         return response
+
+    def process_exception(self, request, exception):
+        # With DEBUG=1 Django answers a view's 404 with its debug page, not handler404.
+        refusals.note_refusal(request, exception)
 
 
 def session_expiry_reason(session, now: float) -> str | None:

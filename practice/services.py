@@ -157,12 +157,41 @@ def regenerate_recovery_codes(*, user: User) -> list[str]:
     return codes
 
 
-def password_changed(*, user: User) -> None:
-    audit.record(action="auth.password_change", actor=user, object_type="user", object_id=user.pk)
+# --- Passwords --------------------------------------------------------------------------
+# Each writes its event in the same transaction as the change: a password that changed
+# without its event, or an event for a change that did not happen, cannot exist.
+def password_change(*, request: HttpRequest, form) -> User:
+    """A signed-in user changes their password (django's PasswordChangeForm, valid).
+    Their other sessions end (the session hash changes); this one stays signed in."""
+    from django.contrib.auth import update_session_auth_hash
+
+    with transaction.atomic():
+        user = form.save()
+        audit.record(action="auth.password_change", actor=user, object_type="user", object_id=user.pk)
+    update_session_auth_hash(request, user)
+    return user
 
 
-def password_reset_completed(*, user: User) -> None:
-    audit.record(action="auth.password_reset", actor=user, object_type="user", object_id=user.pk)
+def password_reset_request(*, form, **email_options) -> None:
+    """Someone asks for a reset link (django's PasswordResetForm, valid). The event names
+    the accounts a link went to, never the address typed; the page is the same either
+    way. The links are sent inside the transaction: no event, no link."""
+    email = form.cleaned_data["email"]
+    users = list(form.get_users(email))
+    with transaction.atomic():
+        for user in users:
+            audit.record(action="auth.password_reset_request", object_type="user", object_id=user.pk)
+        if not users:
+            audit.record(action="auth.password_reset_request", object_type="user", reason="no matching account")
+        form.save(**email_options)
+
+
+def password_reset_complete(*, form) -> User:
+    """A reset link's new password (django's SetPasswordForm, valid)."""
+    with transaction.atomic():
+        user = form.save()
+        audit.record(action="auth.password_reset", actor=user, object_type="user", object_id=user.pk)
+    return user
 
 
 # --- Staff accounts (practice admins, and the operator at the console) --------------------

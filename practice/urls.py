@@ -1,10 +1,15 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path
 
 from practice import views
 
 # Security note: there is no Django admin. Every page goes through the services and the
 # audit log; operators use management commands (README, "Operator commands").
+
+# Every 403 and 404 goes through these, so that a refusal nobody recorded still gets its
+# audit event (audit.refusals).
+handler403 = views.forbidden
+handler404 = views.not_found
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,7 +30,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        views.PasswordReset.as_view(),
         name="password_reset",
     ),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

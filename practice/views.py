@@ -20,6 +20,27 @@ from practice.middleware import SESSION_LAST_SEEN, session_expiry_reason
 from practice.models import User
 
 
+# --- Refusals ----------------------------------------------------------------------------
+def not_found(request, exception):
+    """handler404: every 404, wherever raised, is noted for its audit event."""
+    from django.views import defaults
+
+    from audit import refusals
+
+    refusals.note_refusal(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def forbidden(request, exception):
+    """handler403: as not_found."""
+    from django.views import defaults
+
+    from audit import refusals
+
+    refusals.note_refusal(request, exception)
+    return defaults.permission_denied(request, exception)
+
+
 # --- Public ------------------------------------------------------------------------------
 @login_not_required
 @require_GET
@@ -67,13 +88,34 @@ def sign_out(request):
     return redirect("login")
 
 
+class PasswordReset(auth_views.PasswordResetView):
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        services.password_reset_request(
+            form=form,
+            use_https=self.request.is_secure(),
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=self.extra_email_context,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
 class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        services.password_reset_completed(user=form.user)
-        return response
+        # Django's form_valid, with the save and its event in one transaction. No
+        # sign-in after a reset (post_reset_login stays False): the user signs in, and
+        # staff verify their second factor.
+        services.password_reset_complete(form=form)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
 
 
 # --- Two-factor --------------------------------------------------------------------------
@@ -142,9 +184,8 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        services.password_changed(user=self.request.user)
-        return response
+        services.password_change(request=self.request, form=form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 # --- Home --------------------------------------------------------------------------------

@@ -10,16 +10,13 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent, Outcome
-from emergency.services import emergency_open
 from practice.models import User
 from records import selectors
 from records.models import PsychotherapyNote
-from records.services import psychotherapy_note_create
-from retention.models import Disposal, RetentionPolicy
-from retention.services import hold_place
 from tests.base import sign_in
 from tests.consent.base import ConsentTestCase
-from tests.urls_util import PUBLIC_URL_NAMES, application_routes, fill_route
+from tests.urls_util import PUBLIC_URL_NAMES
+from tests.walk import WalkTestCase
 
 
 class NoDjangoAdminTest(ConsentTestCase):
@@ -39,43 +36,12 @@ class NoDjangoAdminTest(ConsentTestCase):
                     self.assertEqual(response.status_code, 404, f"{user} {method} {path}")
 
 
-class SuperuserFlagTest(ConsentTestCase):
+class SuperuserFlagTest(WalkTestCase):
     """A superuser (and staff) flag set straight in the database, on an account with no
     assignment, opens nothing."""
 
     def setUp(self):
-        self.note = self.signed_note()
-        self.pnote = psychotherapy_note_create(
-            actor=self.alice,
-            record_number=self.rec.record_number,
-            date_of_service=self.note.date_of_service,
-            text="Private process notes.",
-        )
-        self.auth = self.signed()
-        self.disclosure = self.share()
-        self.emergency = emergency_open(
-            actor=self.alice,
-            record_number=self.other.record_number,
-            reason="covering",
-            justification="Covering for bob during a crisis call today.",
-        )
-        self.hold = hold_place(actor=self.avery, record_number=self.rec.record_number, reason="Subpoena pending.")
-        # A proposal as the retention page lists it (rec is within its retention period, so
-        # the service would refuse to propose it: the row is written directly here).
-        policy = RetentionPolicy.objects.create()
-        self.disposal = Disposal.objects.create(
-            client=self.rec,
-            record_number=self.rec.record_number,
-            proposed_by=self.avery,
-            proposed_at=self.rec.created_at,
-            policy=policy,
-            years_after_service=7,
-            age_of_majority=18,
-            years_after_majority=7,
-            was_minor=False,
-            retain_until=self.rec.created_at.date(),
-            registered_on=self.rec.created_at.date(),
-        )
+        super().setUp()
         User.objects.filter(pk__in=[self.bob.pk, self.root.pk]).update(is_superuser=True, is_staff=True)
         self.bob.refresh_from_db()
 
@@ -87,37 +53,13 @@ class SuperuserFlagTest(ConsentTestCase):
         self.assertIsNone(selectors.note_with_addenda_for(self.bob, self.note.pk))
         self.assertIsNone(selectors.psychotherapy_note_for(self.bob, self.pnote.pk))
 
-    def value(self, name: str, route: str):
-        if name == "record_number":
-            return self.rec.record_number
-        if name == "note_id":
-            return self.pnote.pk if route.startswith("psychotherapy-notes") else self.note.pk
-        if name == "auth_id":
-            return self.auth.pk
-        if name == "disclosure_id":
-            return self.disclosure.pk
-        if name == "user_id":
-            return self.alice.pk
-        if name == "access_id":
-            return self.emergency.pk
-        if name == "hold_id":
-            return self.hold.pk
-        if name == "disposal_id":
-            return self.disposal.pk
-        if name == "token":
-            return "x"
-        raise AssertionError(f"no sample value for <{name}> in {route}: add one")
-
     # What a page must not show to someone outside the care team.
     CLIENT_DATA = ("Morgan", "Ellery", "Reports better sleep", "Private process notes", "12 Elm Street", "555-0100")
 
     def walk(self, user, methods):
         sign_in(self.client, user)
         checked = 0
-        for name, route in application_routes():
-            if name in PUBLIC_URL_NAMES or name == "logout":
-                continue
-            path = fill_route(route, self.value)
+        for name, route, path in self.routes(skip=PUBLIC_URL_NAMES | {"logout"}):
             for method in methods:
                 response = getattr(self.client, method)(path)
                 body = b"" if getattr(response, "streaming", False) else response.content
@@ -138,10 +80,8 @@ class SuperuserFlagTest(ConsentTestCase):
         # A practice admin manages assignments (names and record numbers): by role, not
         # by the flag. Clinical content stays closed on every page.
         sign_in(self.client, self.root)
-        for name, route in application_routes():
-            if name in PUBLIC_URL_NAMES or name == "logout":
-                continue
-            response = self.client.get(fill_route(route, self.value))
+        for _name, route, path in self.routes(skip=PUBLIC_URL_NAMES | {"logout"}):
+            response = self.client.get(path)
             body = b"" if getattr(response, "streaming", False) else response.content
             for text in ("Reports better sleep", "Private process notes", "12 Elm Street", "555-0100"):
                 self.assertNotIn(text.encode(), body, f"root GET {route}")
