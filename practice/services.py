@@ -165,7 +165,7 @@ def password_change(*, request: HttpRequest, form) -> User:
     Their other sessions end (the session hash changes); this one stays signed in."""
     from django.contrib.auth import update_session_auth_hash
 
-    with transaction.atomic():
+    with audit.writing():
         user = form.save()
         audit.record(action="auth.password_change", actor=user, object_type="user", object_id=user.pk)
     update_session_auth_hash(request, user)
@@ -178,7 +178,7 @@ def password_reset_request(*, form, **email_options) -> None:
     way. The links are sent inside the transaction: no event, no link."""
     email = form.cleaned_data["email"]
     users = list(form.get_users(email))
-    with transaction.atomic():
+    with audit.writing():
         for user in users:
             audit.record(action="auth.password_reset_request", object_type="user", object_id=user.pk)
         if not users:
@@ -188,7 +188,7 @@ def password_reset_request(*, form, **email_options) -> None:
 
 def password_reset_complete(*, form) -> User:
     """A reset link's new password (django's SetPasswordForm, valid)."""
-    with transaction.atomic():
+    with audit.writing():
         user = form.save()
         audit.record(action="auth.password_reset", actor=user, object_type="user", object_id=user.pk)
     return user
