@@ -52,6 +52,28 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.outcome}"
 
 
+class ChainHead(models.Model):
+    """The chain's high-water mark: the last sequence number handed out and its hash, in
+    one row (id 1) that every append advances in the same transaction as its event.
+
+    Sequence numbers are never reused: after a tail of events is deleted (only possible
+    for the database owner, with the triggers disabled), the next event still takes the
+    next number and links to the last hash recorded here, and verification names the
+    deleted events as missing. A rewrite of this row as well is what the anchors outside
+    the database catch.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_chain_head")]
+
+    def __str__(self) -> str:
+        return f"head at #{self.seq}"
+
+
 class ChainVerification(models.Model):
     """The result of one verification of the chain (command or review page), so the
     review pages can show the latest verdict without re-reading a large log."""

@@ -43,9 +43,10 @@ from typing import NoReturn
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import anchors
 from audit import context as audit_context
 from audit.chain import BODY_FIELDS, GENESIS_HASH, body_text, chain_hash
-from audit.models import AuditEvent, Outcome
+from audit.models import AuditEvent, ChainHead, Outcome
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that orders chain appends.
 CHAIN_LOCK_ID = 0x5EC0_4D17
@@ -180,7 +181,14 @@ def _canonical_ip(ip: str | None) -> str | None:
 
 
 def _append(values: dict) -> tuple[int, str, str]:
-    """Write the event; return (seq, prev_hash, hash)."""
+    """Write the event (and anchor it outside the database once it commits, when an
+    anchor is due: audit.anchors); return (seq, prev_hash, hash)."""
+    seq, prev_hash, digest = _append_to_chain(values)
+    anchors.after_append(seq, digest)
+    return seq, prev_hash, digest
+
+
+def _append_to_chain(values: dict) -> tuple[int, str, str]:
     if connection.vendor == "postgresql":
         # One statement: lock, read the head, hash, insert (audit.sql.CREATE_AUDIT_APPEND).
         with connection.cursor() as cursor:
@@ -194,10 +202,19 @@ def _append(values: dict) -> tuple[int, str, str]:
     # savepoint=False: inside a service's transaction a failure here fails the whole
     # transaction anyway.
     with transaction.atomic(savepoint=False):
+        # The head, not the last event: a deleted tail's numbers are never reused.
+        # Events written around this function (beyond the head) are not collided with.
+        head = ChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        if head is not None and (last is None or head[0] >= last[0]):
+            last = head
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         digest = chain_hash(seq, prev_hash, body)
         AuditEvent.objects.bulk_create([AuditEvent(seq=seq, prev_hash=prev_hash, hash=digest, **values)])
+        if head is None:
+            ChainHead.objects.create(id=1, seq=seq, hash=digest)
+        else:
+            ChainHead.objects.filter(pk=1).update(seq=seq, hash=digest)
     return seq, prev_hash, digest
 
 
@@ -325,5 +342,6 @@ def review_flag(*, actor, seq: int, kind: str, comment: str):
 
 
 def verify_now(*, actor):
+    """The review page's verification: the whole chain, then the latest anchor."""
     require_reviewer(actor, "audit.verify")
-    return verify_and_record(actor=actor)
+    return verify_and_record(actor=actor, anchor=anchors.latest())

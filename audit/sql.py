@@ -1,8 +1,8 @@
 """PostgreSQL functions of the audit chain (installed by migrations):
 
 - audit_body(...): an event's canonical body, the same text as audit.chain.body_text;
-- audit_append(...): takes the chain lock, reads the head with a fresh snapshot, hashes
-  and inserts, in one statement.
+- audit_append(...): takes the chain lock, reads the head (audit_chainhead) with a fresh
+  snapshot, hashes, inserts and advances the head, in one statement.
 """
 
 BODY_ARGS = (
@@ -39,14 +39,25 @@ DECLARE
     v_seq bigint;
     v_prev text;
     v_hash text;
+    v_has_head boolean;
+    v_last_seq bigint;
+    v_last_hash text;
 BEGIN
     -- Held until the calling transaction ends; each statement below takes a new
     -- snapshot, so the head read after the lock is the latest committed one.
     PERFORM pg_advisory_xact_lock(%(lock_id)s);
-    SELECT e.seq, e.hash INTO v_seq, v_prev FROM audit_auditevent e ORDER BY e.seq DESC LIMIT 1;
-    IF v_seq IS NULL THEN
-        v_seq := 0;
-        v_prev := repeat('0', 64);
+    -- The head (audit_chainhead), not only the last event: a deleted tail's numbers
+    -- are never handed out again. Events written around this function (beyond the
+    -- head) are never collided with either; verification names them.
+    SELECT h.seq, h.hash INTO v_seq, v_prev FROM audit_chainhead h WHERE h.id = 1;
+    v_has_head := FOUND;
+    SELECT e.seq, e.hash INTO v_last_seq, v_last_hash FROM audit_auditevent e ORDER BY e.seq DESC LIMIT 1;
+    IF NOT v_has_head OR v_last_seq > v_seq THEN
+        v_seq := coalesce(v_last_seq, 0);
+        v_prev := coalesce(v_last_hash, repeat('0', 64));
+    END IF;
+    IF NOT v_has_head THEN
+        INSERT INTO audit_chainhead (id, seq, hash) VALUES (1, v_seq, v_prev);
     END IF;
     v_seq := v_seq + 1;
     v_hash := encode(sha256(convert_to(v_seq::text || '|' || v_prev || '|' || audit_body(
@@ -57,6 +68,7 @@ BEGIN
     VALUES (v_seq, p_occurred_at, p_actor_id, p_actor_username, p_actor_role, p_action,
         p_client_id, p_outcome, p_object_type, p_object_id, p_reason, p_ip, p_user_agent, p_request_id,
         v_prev, v_hash);
+    UPDATE audit_chainhead SET seq = v_seq, hash = v_hash WHERE id = 1;
     RETURN QUERY SELECT v_seq, v_prev, v_hash;
 END;
 $$;

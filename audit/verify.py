@@ -10,6 +10,9 @@ hash. The first problem found is reported with its sequence number and its kind:
              (an event added with a recomputed hash)
 - anchor:    the event at an anchored sequence number is not the anchored one
 
+The chain head (audit_chainhead, advanced by every append) records the last sequence
+number handed out: events deleted from the end of the log show as missing too.
+
 An anchor (`manage.py audit_anchor`) is the latest sequence number and hash, signed with
 an HMAC under AUDIT_ANCHOR_KEY, which lives outside the database: a log rewritten from
 scratch up to an anchored point fails against a copy of that anchor kept elsewhere.
@@ -80,9 +83,43 @@ def _values(row) -> dict:
 
 
 def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | None = None, workers: int = 2) -> Verdict:
+    # The head first: events appended while the walk runs come after it.
+    head = _head()
     if connection.vendor == "postgresql":
-        return _verify_in_database(batch_size=max(batch_size, 50_000), progress=progress, workers=workers)
-    return _verify_in_python(batch_size=batch_size, progress=progress)
+        verdict = _verify_in_database(batch_size=max(batch_size, 50_000), progress=progress, workers=workers)
+    else:
+        verdict = _verify_in_python(batch_size=batch_size, progress=progress)
+    return _check_head(verdict, head) if verdict.ok else verdict
+
+
+def _head() -> tuple[int, str] | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM audit_chainhead WHERE id = 1")
+        return cursor.fetchone()
+
+
+def _check_head(verdict: Verdict, head: tuple[int, str] | None) -> Verdict:
+    """The events must reach the head (the last number ever handed out): a deleted tail
+    shows as missing events even though what is left links up."""
+    if head is None:
+        if verdict.last_seq:
+            return Verdict(
+                False, verdict.checked, verdict.last_seq, verdict.last_hash, 1, "missing", "the chain head is gone"
+            )
+        return verdict
+    seq, digest = head
+    if seq > verdict.last_seq:
+        detail = f"events {verdict.last_seq + 1}..{seq} are gone (the chain head records seq {seq})"
+        return Verdict(
+            False, verdict.checked, verdict.last_seq, verdict.last_hash, verdict.last_seq + 1, "missing", detail
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hash FROM audit_auditevent WHERE seq = %s", [seq])
+        row = cursor.fetchone()
+    if seq and (row is None or row[0] != digest):
+        detail = "the event at the chain head is not the one the head records"
+        return Verdict(False, verdict.checked, verdict.last_seq, verdict.last_hash, seq, "changed", detail)
+    return verdict
 
 
 def _classify(
@@ -277,4 +314,8 @@ def check_anchor(anchor: dict) -> Verdict | None:
 
 
 def load_anchor(text: str) -> dict:
+    """One anchor (audit_anchor --output), or the last line of an anchor file."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].strip() != "{":
+        return json.loads(lines[-1])
     return json.loads(text)

@@ -173,6 +173,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
     }
+# Migrations run as the database owner (MIGRATE_DATABASE_URL); the application connects
+# as a role that owns nothing (DATABASE_URL's user): it cannot disable the append-only
+# triggers, change session_replication_role, or ALTER, DROP or TRUNCATE a table.
+# practice.db_roles; `manage.py migrate` switches to this URL when it is set.
+MIGRATE_DATABASE_URL = env_str("MIGRATE_DATABASE_URL") or ""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ---------------------------------------------------------
@@ -314,6 +319,11 @@ AUDIT_OFFICE_WEEKDAYS = env_bool("AUDIT_WEEKENDS_ARE_OFFICE_HOURS", False) and {
 AUDIT_BURST_CHARTS = env_int("AUDIT_BURST_CHARTS", 10, minimum=2)
 AUDIT_BURST_MINUTES = env_int("AUDIT_BURST_MINUTES", 10, minimum=1)
 AUDIT_FLAG_WINDOW_DAYS = env_int("AUDIT_FLAG_WINDOW_DAYS", 14, minimum=1)
+# Anchors: the chain's head, HMAC-signed, appended to a file outside the database every N
+# events and every M minutes (audit.anchors). An empty AUDIT_ANCHOR_FILE turns them off.
+AUDIT_ANCHOR_FILE = env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_EVERY_EVENTS = env_int("AUDIT_ANCHOR_EVERY_EVENTS", 1000, minimum=1)
+AUDIT_ANCHOR_EVERY_MINUTES = env_int("AUDIT_ANCHOR_EVERY_MINUTES", 10, minimum=1)
 
 # --- Emergency (break-glass) access -------------------------------------------------------
 EMERGENCY_ACCESS_MINUTES = env_int("EMERGENCY_ACCESS_MINUTES", 60, minimum=5)

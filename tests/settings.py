@@ -10,6 +10,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + Fernet.generate_key().decode(
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
 os.environ.setdefault("AUDIT_ANCHOR_KEY", "test-only-anchor-key")
 os.environ.setdefault("EMAIL_BACKEND", "console")
+# Tests that write anchors choose their own file (the database is emptied between tests,
+# so one anchor file for the whole run would name events that are gone).
+os.environ.setdefault("AUDIT_ANCHOR_FILE", "")
 
 from practice.settings import *  # noqa: E402, F403
 
