@@ -98,6 +98,31 @@ def seed(*, weeks: int = 6) -> int:
         outcome=Outcome.DENIED,
         reason="no access",
     )
+    # A practice admin assigns a client to an account they created three weeks before,
+    # and changes a counselor's role there and back.
+    admin, jordan = staff["avery.admin"], staff["jordan.counselor"]
+    created_at = (now - timedelta(days=21)).replace(hour=9, minute=30)
+    emit(created_at, admin, "staff.create", object_type="user", object_id=riley.pk, reason="role=counselor")
+    assigned = caseloads.get(riley.pk, [])[:1]
+    for client in assigned:
+        emit(
+            (now - timedelta(days=4)).replace(hour=11, minute=15),
+            admin,
+            "assignment.assign",
+            client=client,
+            object_type="user",
+            object_id=riley.pk,
+            reason="kind=co_therapist granted=2 revoked=0",
+        )
+    for days, old, new in ((10, "counselor", "practice_admin"), (9, "practice_admin", "counselor")):
+        emit(
+            (now - timedelta(days=days)).replace(hour=16, minute=5),
+            admin,
+            "staff.role_change",
+            object_type="user",
+            object_id=jordan.pk,
+            reason=f"role {old} -> {new} granted=0 revoked=0 sessions ended=1",
+        )
     burst = (now - timedelta(days=1)).replace(hour=10, minute=0)
     supervised = [c for clients in caseloads.values() for c in clients][:11]
     for client in supervised:

@@ -33,7 +33,7 @@ class SeedDemoTest(TestCase):
         self.assertGreater(AuditEvent.objects.filter(user_agent=DEMO_AGENT).count(), 1000)
         self.assertTrue(verify_chain().ok)
         kinds = {f.kind for f in flags()}
-        self.assertTrue({"after_hours", "denied", "many_charts"} <= kinds, kinds)
+        self.assertTrue({"after_hours", "denied", "many_charts", "self_provisioning", "role_change"} <= kinds, kinds)
         text = out.getvalue()
         self.assertIn("casey.counselor", text)
         self.assertIn("TOTP secret", text)
