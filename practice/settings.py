@@ -162,6 +162,9 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
+# A kept connection is checked before a request reuses it: after the database dropped it
+# (a restart, pg_terminate_backend) the next request reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", False):
     # Server-side binding lets PostgreSQL prepare repeated queries (no re-planning of the
     # permission-folded joins). Off by default: transaction-mode poolers (pgbouncer < 1.21)
