@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from audit.db import APPEND_ONLY_TABLES, MAINTENANCE_TABLE, ROTATION
 from audit.services import maintenance
+from audit.services import writing as audit_writing
 from records import keycheck
 from records.fields import DecryptionError, crypter, encrypted_fields, primary_fernet, unseal
 
@@ -33,6 +34,8 @@ from records.fields import DecryptionError, crypter, encrypted_fields, primary_f
 class RotationResult:
     rotated: int = 0
     already_current: int = 0
+    # Rows a service changed between the read and the re-encryption: left as written.
+    changed_meanwhile: int = 0
     check_value_rotated: bool = False
 
 
@@ -121,7 +124,7 @@ def rotate_all(*, batch_size: int = 500, progress: Callable[[int], None] | None 
                     except InvalidToken:
                         pass
                     try:
-                        updates[f.column] = multi.rotate(token).decode("ascii")
+                        updates[f.column] = (multi.rotate(token).decode("ascii"), value)
                     except InvalidToken:
                         raise DecryptionError(
                             f"{model._meta.label}.{f.name} (id {row[0]}) decrypts with no configured key"
@@ -129,7 +132,12 @@ def rotate_all(*, batch_size: int = 500, progress: Callable[[int], None] | None 
                 if updates:
                     changes.append((row[0], updates))
             if changes:
-                with transaction.atomic():
+                # Lock order (audit.services): the chain lock first, which every writing
+                # service takes before it changes a row. The values were read before it,
+                # so each UPDATE names the value it replaces: a row a service changed in
+                # between (written under the newest key) is left as it is, never
+                # overwritten with its older content.
+                with audit_writing():
                     mode = (
                         maintenance(ROTATION, table=table_name, reason=f"re-encrypting {len(changes)} rows")
                         if append_only
@@ -138,11 +146,15 @@ def rotate_all(*, batch_size: int = 500, progress: Callable[[int], None] | None 
                     with mode, connection.cursor() as cursor:
                         for row_pk, updates in changes:
                             assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in updates)
+                            unchanged = " AND ".join(f"{connection.ops.quote_name(c)} = %s" for c in updates)
                             cursor.execute(
-                                f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
-                                [*updates.values(), row_pk],
+                                f"UPDATE {table} SET {assignments} WHERE {pk} = %s AND {unchanged}",  # noqa: S608
+                                [*(new for new, _ in updates.values()), row_pk, *(old for _, old in updates.values())],
                             )
-                            result.rotated += len(updates)
+                            if cursor.rowcount:
+                                result.rotated += len(updates)
+                            else:
+                                result.changed_meanwhile += 1
             if progress:
                 progress(len(rows))
     return result
