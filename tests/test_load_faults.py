@@ -16,6 +16,7 @@ are printed.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -37,7 +38,7 @@ from django.test import TransactionTestCase
 from django.utils import timezone
 
 from audit.models import AuditEvent, Outcome
-from audit.verify import verify_chain
+from audit.verify import check_anchor, verify_chain
 from consent import services as consent_services
 from consent.models import Disclosure
 from consent.text import render_text, text_sha256
@@ -289,6 +290,7 @@ class LoadAndFaultsTest(TransactionTestCase):
             "FIELD_ENCRYPTION_KEY": os.environ["FIELD_ENCRYPTION_KEY"],
             "AUDIT_ANCHOR_KEY": settings.AUDIT_ANCHOR_KEY,
             "AUDIT_ANCHOR_FILE": str(tmp / "anchors.jsonl"),
+            "AUDIT_ANCHOR_EVERY_EVENTS": "50",
             "ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": app_url,
             "DB_CONN_MAX_AGE": "60",
@@ -326,6 +328,7 @@ class LoadAndFaultsTest(TransactionTestCase):
                 server.wait(timeout=30)
                 log.close()
         server_log = (tmp / "gunicorn.log").read_text()
+        figures["anchors"] = (tmp / "anchors.jsonl").read_text().splitlines()
         self._check(figures, server_log)
 
     def _run_load(self, port, server, people, clients, signed) -> dict:
@@ -429,6 +432,9 @@ class LoadAndFaultsTest(TransactionTestCase):
         if share_events != len(disclosures):
             partial.append(("disclosures", len(disclosures), "events", share_events))
         verdict = verify_chain()
+        # The workers anchored the chain outside the database as they went.
+        anchored = [json.loads(line) for line in figures["anchors"]]
+        anchor_problems = [str(check_anchor(a)) for a in anchored if check_anchor(a) is not None]
 
         events = AuditEvent.objects.count()
         print(
@@ -440,7 +446,7 @@ class LoadAndFaultsTest(TransactionTestCase):
             f"lost updates: {len(lost)}, disclosures: {len(disclosures)} ({tally.shares} acknowledged), "
             f"partial writes: {len(partial)}\n"
             f"  client-data responses: {len(data)}, with their event: {len(data) - len(without_event)}; "
-            f"events in the log: {events}; chain: {verdict}",
+            f"events in the log: {events}; chain: {verdict}; anchors written: {len(anchored)}",
             flush=True,
         )
         print(f"  idle connections dropped after the load: {figures['idle_dropped']}, then: {figures['after']}")
@@ -453,6 +459,8 @@ class LoadAndFaultsTest(TransactionTestCase):
         self.assertEqual(lost, [])
         self.assertEqual(partial, [])
         self.assertTrue(verdict.ok, str(verdict))
+        self.assertGreaterEqual(len(anchored), 2)  # the first event, and every 50th
+        self.assertEqual(anchor_problems, [])
 
 
 def socket_port():
