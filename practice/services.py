@@ -147,7 +147,14 @@ def _mark_verified(request: HttpRequest, device) -> None:
 
 def regenerate_recovery_codes(*, user: User) -> list[str]:
     if not user.is_verified():
-        raise PermissionDenied("verify two-factor first")
+        refuse(
+            "auth.recovery_codes_regenerated",
+            user,
+            object_type="user",
+            object_id=user.pk,
+            reason="second factor not verified",
+            not_found=False,
+        )
     with audit.writing():
         StaticDevice.objects.filter(user=user).delete()
         static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)

@@ -23,7 +23,7 @@ from django.utils import timezone
 import audit
 from audit.models import Outcome
 from audit.services import refuse
-from practice.exceptions import NotFound, PermissionDenied
+from practice.exceptions import NotFound, PermissionDenied  # noqa: F401 (NotFound: part of the services API)
 from practice.models import User
 from practice.roles import CLINICAL_ROLES, Role
 from records import selectors
@@ -80,11 +80,19 @@ def client_list_for_admin(*, actor: User):
 
 
 def client_for_admin(*, actor: User, record_number: str) -> Client:
-    require_admin(actor, "assignment.view")
+    """The assignments page's client. Rule: practice admins only."""
+    client = _client_or_404(actor, record_number, "assignment.view")
+    audit.record(action="assignment.view", actor=actor, client=client, object_type="client", object_id=client.pk)
+    return client
+
+
+def _client_or_404(actor: User, record_number: str, action: str) -> Client:
+    """A practice admin's client by record number, unaudited: the caller records the one
+    event of its use case. A refusal is recorded here."""
+    require_admin(actor, action)
     client = Client.objects.filter(record_number=record_number).first()
     if client is None:
-        raise NotFound
-    audit.record(action="assignment.view", actor=actor, client=client, object_type="client", object_id=client.pk)
+        refuse(action, actor, object_type="client", object_id=record_number, reason="no such client")
     return client
 
 
@@ -115,22 +123,51 @@ def _sync_and_record(action: str, *, actor: User, client: Client, counselor: Use
     )
 
 
-def assign(*, actor: User, client: Client, counselor: User, kind: str) -> Assignment:
-    """Assign a counselor (primary: replaces the current one) or add a co-therapist."""
+def assign(
+    *, actor: User, counselor: User, kind: str, client: Client | None = None, record_number: str = ""
+) -> Assignment:
+    """Assign a counselor (primary: replaces the current one) or add a co-therapist.
+    One event: the assignment (no separate one for finding the client)."""
     require_admin(actor, "assignment.assign")
+    if client is None:
+        client = _client_or_404(actor, record_number, "assignment.assign")
     with audit.writing():
         return _assign(actor=actor, client=client, counselor=counselor, kind=kind)
 
 
-def unassign(*, actor: User, client: Client, counselor: User) -> None:
+def unassign(
+    *,
+    actor: User,
+    client: Client | None = None,
+    counselor: User | None = None,
+    record_number: str = "",
+    counselor_id=None,
+) -> None:
+    """End a counselor's assignment to a client; their access ends in the same
+    transaction. One event: the change."""
     require_admin(actor, "assignment.unassign")
+    if client is None:
+        client = _client_or_404(actor, record_number, "assignment.unassign")
+    if counselor is None:
+        counselor = User.objects.filter(pk=counselor_id).first()
     with audit.writing():
-        ended = Assignment.objects.filter(client=client, counselor=counselor, ended_at__isnull=True).update(
-            ended_at=timezone.now()
+        ended = 0
+        if counselor is not None:
+            ended = Assignment.objects.filter(client=client, counselor=counselor, ended_at__isnull=True).update(
+                ended_at=timezone.now()
+            )
+        if ended:
+            _sync_and_record("assignment.unassign", actor=actor, client=client, counselor=counselor)
+    if not ended:
+        # Nothing was changed, so nothing is rolled back by recording the refusal here.
+        refuse(
+            "assignment.unassign",
+            actor,
+            client=client,
+            object_type="user",
+            object_id=counselor.pk if counselor is not None else str(counselor_id or "")[:64],
+            reason="no current assignment",
         )
-        if not ended:
-            raise NotFound
-        _sync_and_record("assignment.unassign", actor=actor, client=client, counselor=counselor)
 
 
 def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pre_licensed: bool) -> None:
@@ -165,7 +202,10 @@ def _note_or_404(actor: User, note_id: int, perm: str, action: str, *, with_adde
 
 
 def caseload_view(*, actor: User):
-    """The user's own clients and their notes awaiting co-signature."""
+    """The user's own clients and their notes awaiting co-signature. Rule: counselors and
+    supervisors only; anyone else is refused rather than shown an empty list."""
+    if actor.role not in CLINICAL_ROLES:
+        refuse("caseload.view", actor, object_type="caseload", reason="not a clinician", not_found=False)
     audit.record(action="caseload.view", actor=actor, object_type="caseload")
     return {
         "clients": list(selectors.caseload(actor)),

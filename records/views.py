@@ -2,11 +2,10 @@
 service call that checks access and writes its audit event."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from practice.models import User
 from records import services
 from records.forms import AddendumForm, AssignForm, ClientForm, NoteForm, PsychotherapyNoteForm, SignNoteForm
 from records.models import NoteTemplate
@@ -152,12 +151,13 @@ def admin_client_create(request):
 
 
 def admin_client_assignments(request, record_number):
-    client = services.client_for_admin(actor=request.user, record_number=record_number)
+    services.require_admin(request.user, "assignment.view")
     form = AssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.assign(actor=request.user, client=client, **form.cleaned_data)
+        services.assign(actor=request.user, record_number=record_number, **form.cleaned_data)
         messages.success(request, "Assignment saved. Access changed at once.")
         return redirect("admin_client_assignments", record_number=record_number)
+    client = services.client_for_admin(actor=request.user, record_number=record_number)
     assignments = client.assignments.select_related("counselor", "assigned_by").order_by("-started_at")
     return render(
         request, "records/admin_assignments.html", {"client": client, "form": form, "assignments": assignments}
@@ -166,8 +166,7 @@ def admin_client_assignments(request, record_number):
 
 @require_POST
 def admin_unassign(request, record_number, user_id):
-    client = services.client_for_admin(actor=request.user, record_number=record_number)
-    services.unassign(actor=request.user, client=client, counselor=get_object_or_404(User, pk=user_id))
+    services.unassign(actor=request.user, record_number=record_number, counselor_id=user_id)
     messages.success(request, "Assignment ended. Access removed at once.")
     return redirect("admin_client_assignments", record_number=record_number)
 

@@ -63,3 +63,68 @@ def fill_route(route: str, values) -> str:
     import re
 
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values(m.group(1), route)), route)
+
+
+# --- The authorization matrix's walk -----------------------------------------------------
+# Methods tried on a function view that does not restrict them with require_GET /
+# require_POST / require_http_methods: the two a browser sends.
+DEFAULT_METHODS = ("GET", "POST")
+
+
+def _qualified_walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _qualified_walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            key = f"{namespace}{entry.name}" if entry.name else f"{namespace}{route}"
+            yield key, route, entry.callback
+
+
+def route_parameters(route: str) -> list[str]:
+    """The names of a route's parameters, path converters and regex groups alike."""
+    import re
+
+    return re.findall(r"(?<!\?P)<(?:\w+:)?(\w+)>", route) + re.findall(r"\(\?P<(\w+)>", route)
+
+
+def fill_parameters(route: str, values: dict[str, str]) -> str:
+    """The route as a path, each parameter (path converter or regex group) replaced by
+    values[name]."""
+    import re
+
+    path = re.sub(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)", lambda m: values[m.group(1)], route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], path)
+    path = path.replace("^", "").replace("$", "").replace("\\Z", "")
+    return "/" + path
+
+
+def accepted_methods(callback) -> tuple[str, ...]:
+    """Every HTTP method the view answers (HEAD and OPTIONS aside): a class-based view's
+    handlers, a require_http_methods list, or DEFAULT_METHODS."""
+    import inspect
+
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None:
+        return tuple(
+            m.upper() for m in view_class.http_method_names if m not in ("head", "options") and hasattr(view_class, m)
+        )
+    func = callback
+    while func is not None:
+        try:
+            nonlocals = inspect.getclosurevars(func).nonlocals
+        except (TypeError, ValueError):
+            nonlocals = {}
+        allowed = nonlocals.get("request_method_list")
+        if allowed is not None:
+            return tuple(m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m in allowed)
+        func = getattr(func, "__wrapped__", None)
+    return DEFAULT_METHODS
+
+
+def url_patterns(urlconf=None):
+    """(key, route, accepted methods) of every URL pattern: the key is the namespaced
+    URL name ("login", "admin:index"), or the route for a pattern without a name."""
+    for key, route, callback in _qualified_walk(get_resolver(urlconf).url_patterns):
+        yield key, route, accepted_methods(callback)
