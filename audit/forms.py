@@ -1,7 +1,14 @@
+from datetime import date
+
 from django import forms
 
 from audit.models import FlagKind, Outcome
 from audit.selectors import EventFilter, actor_choices, local_day_bounds
+
+# The range a review filter may name: the day after 9999-12-31 does not exist, and no
+# event is older than the practice's software.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 class EventFilterForm(forms.Form):
@@ -28,6 +35,18 @@ class EventFilterForm(forms.Form):
         if client is None:
             raise forms.ValidationError("No client has that record number.")
         return client.pk
+
+    def _clean_day(self, name):
+        day = self.cleaned_data[name]
+        if day is not None and not (FIRST_DAY <= day <= LAST_DAY):
+            raise forms.ValidationError(f"Choose a date between {FIRST_DAY:%Y} and {LAST_DAY:%Y}.")
+        return day
+
+    def clean_date_from(self):
+        return self._clean_day("date_from")
+
+    def clean_date_to(self):
+        return self._clean_day("date_to")
 
     def clean(self):
         data = super().clean()

@@ -156,18 +156,26 @@ def _event_values(
     return {
         "occurred_at": occurred_at or timezone.now(),
         "actor_id": actor.pk if actor else None,
-        "actor_username": actor.get_username() if actor else (actor_username or ""),
+        "actor_username": fit(actor.get_username() if actor else (actor_username or ""), 150),
         "actor_role": getattr(actor, "role", "") if actor else "",
-        "action": action,
+        "action": fit(action, 64),
         "client_id": client.pk if client is not None else None,
         "outcome": outcome,
-        "object_type": object_type,
-        "object_id": str(object_id),
-        "reason": reason[:500],
+        "object_type": fit(object_type, 64),
+        "object_id": fit(object_id, 64),
+        "reason": fit(reason, 500),
         "ip": _canonical_ip(ctx.ip),
-        "user_agent": ctx.user_agent[:300],
+        "user_agent": fit(ctx.user_agent, 300),
         "request_id": ctx.request_id,
     }
+
+
+def fit(value, limit: int) -> str:
+    """Text as the event stores it: no NUL (PostgreSQL text cannot hold one) and at most
+    `limit` characters, a cut one ending in an ellipsis. A denied attempt with a 10,000
+    character id is still an event; it never fails the write."""
+    text = str(value).replace("\x00", "\ufffd")
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _canonical_ip(ip: str | None) -> str | None:

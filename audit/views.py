@@ -23,9 +23,8 @@ def audit_log(request):
     form, flt = _filter_from(request)
     events, next_before = ([], None)
     if flt is not None:
-        before = request.GET.get("before")
         events, next_before = services.review_log(
-            actor=request.user, flt=flt, before=int(before) if before and before.isdigit() else None
+            actor=request.user, flt=flt, before=_sequence(request.GET.get("before"))
         )
     query = request.GET.copy()
     query.pop("before", None)
@@ -40,6 +39,14 @@ def audit_log(request):
             "verification": selectors.latest_verification(),
         },
     )
+
+
+def _sequence(value: str | None) -> int | None:
+    """The keyset cursor: a sequence number, or None for anything else ('²' and '١٢' are
+    digits to str.isdigit, not to int, and a 30-digit number overflows the column)."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 def _cell(value) -> str:

@@ -4,7 +4,6 @@ fonts beyond the system's DejaVu when present."""
 
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 
@@ -108,14 +107,28 @@ def authorization_pdf(auth) -> bytes:
     doc.heading("Signature certificate")
     for label, value in certificate_rows(auth):
         doc.para(f"{label}: {value}")
-    if auth.signature_image.startswith("data:image/png;base64,"):
-        try:
-            image = io.BytesIO(base64.b64decode(auth.signature_image.split(",", 1)[1], validate=True))
-            doc.para("Drawn signature:", bold=True)
-            doc.image(image, w=80)
-        except (ValueError, RuntimeError):
-            doc.para("Drawn signature: could not be rendered.")
+    if auth.signature_image:
+        _drawn_signature(doc, auth.signature_image)
     return doc.output_bytes()
+
+
+def _drawn_signature(doc, value: str) -> None:
+    """The drawn signature, or a line saying it cannot be shown: a damaged image must
+    not make the signed authorization impossible to download."""
+    from consent.signature import signature_png
+
+    data = signature_png(value)
+    doc.para("Drawn signature:", bold=True)
+    if data is not None:
+        try:
+            doc.image(io.BytesIO(data), w=80)
+        except Exception as exc:  # fpdf2 and Pillow raise many types for image data they cannot use
+            import logging
+
+            logging.getLogger("consent.pdf").warning("drawn signature not rendered: %s", type(exc).__name__)
+        else:
+            return
+    doc.para("The stored image could not be read, so it is not shown here.")
 
 
 def package_pdf(*, disclosure, client, sections: list[tuple[str, list[str]]]) -> bytes:

@@ -147,7 +147,7 @@ def disclose_legal(request, record_number):
 
 @require_POST
 def disclosure_cancel(request, disclosure_id, record_number):
-    services.disclosure_cancel(actor=request.user, disclosure_id=disclosure_id)
+    services.disclosure_cancel(actor=request.user, disclosure_id=disclosure_id, record_number=record_number)
     messages.success(request, "The download link is void.")
     return redirect("chart", record_number=record_number)
 

@@ -89,7 +89,11 @@ def emergency_open(*, actor: User, record_number: str, reason: str, justificatio
     require_clinician(actor=actor, record_number=record_number)
     if reason not in Reason.values or len((justification or "").strip()) < MIN_JUSTIFICATION:
         _deny(actor, "no reason or justification given", object_id=record_number)
-    client = Client.objects.filter(record_number=record_number).only("id", "record_number").first()
+    client = (
+        Client.objects.filter(record_number=record_number).only("id", "record_number").first()
+        if records_selectors.possible_record_number(record_number)
+        else None
+    )
     if client is None:
         refuse("emergency.open", actor, object_type="client", object_id=record_number, reason="no such client")
     if records_selectors.client_for(actor, record_number, VIEW_CHART) is not None:
@@ -220,12 +224,27 @@ def emergency_review(*, actor: User, access_id: int, decision: str, comment: str
     comment = (comment or "").strip()
     if not comment:
         raise PermissionDenied("Write a comment.")
+    # Refusals are recorded before the transaction, which would roll them back.
+    pending = (
+        EmergencyAccess.objects.filter(pk=access_id).values_list("review", flat=True).first()
+        if records_selectors.possible_id(access_id)
+        else None
+    )
+    if pending is None:
+        refuse("audit.emergency_review", actor, object_type="emergency_access", object_id=access_id, reason="none")
+    if pending != EmergencyAccess.Review.PENDING:
+        refuse(
+            "audit.emergency_review",
+            actor,
+            object_type="emergency_access",
+            object_id=access_id,
+            reason="already reviewed",
+            not_found=False,
+        )
     with audit.writing():
         # Lock order (audit.services): the chain lock, then the access row, then the flag reviews.
-        access = EmergencyAccess.objects.select_for_update(of=("self",), no_key=True).filter(pk=access_id).first()
-        if access is None:
-            refuse("audit.emergency_review", actor, object_type="emergency_access", object_id=access_id, reason="none")
-        if access.review != EmergencyAccess.Review.PENDING:
+        access = EmergencyAccess.objects.select_for_update(of=("self",), no_key=True).get(pk=access_id)
+        if access.review != EmergencyAccess.Review.PENDING:  # reviewed by someone else meanwhile
             raise PermissionDenied("This emergency access was already reviewed.")
         access.review = decision
         access.reviewed_by = actor

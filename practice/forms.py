@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
 from practice.models import User
@@ -16,6 +17,18 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def clean(self):
+        typed = self.data.get("username") or ""
+        if typed and "username" not in self.cleaned_data:
+            # A name no account can have (a NUL, longer than any username) is still a
+            # failed sign-in: authenticate() is what counts it toward the lockout. The
+            # NUL is replaced because PostgreSQL text cannot hold one.
+            authenticate(
+                self.request, username=typed.replace("\x00", "\ufffd"), password=self.data.get("password") or ""
+            )
+            raise self.get_invalid_login_error()
+        return super().clean()
 
 
 class TokenForm(forms.Form):

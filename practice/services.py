@@ -43,7 +43,8 @@ def sign_in(*, request: HttpRequest, user: User) -> None:
 def _record_refused_sign_in(action: str, username: str, reason: str) -> None:
     """The attempted name is kept only as the id of a real account: people type
     passwords into the username box."""
-    user = User.objects.filter(username=username).first() if username else None
+    # A NUL is no account's name (and PostgreSQL text cannot hold one).
+    user = User.objects.filter(username=username).first() if username and "\x00" not in username else None
     audit.record(
         action=action,
         outcome=Outcome.DENIED,

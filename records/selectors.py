@@ -70,10 +70,40 @@ def _emergency(user: User, prefix: str = "") -> Q:
     )
 
 
+# The largest id a bigint column holds. A URL's <int:...> accepts any number of digits.
+MAX_ID = 2**63 - 1
+
+
+def possible_id(value) -> bool:
+    """Whether an id from a URL could name a row: a larger number finds nothing (and
+    would overflow a fixed statement's parameter)."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+def possible_record_number(value) -> bool:
+    """Whether a record number from a URL could name a client: no NUL (PostgreSQL text
+    cannot hold one) and no longer than the column."""
+    return (
+        isinstance(value, str)
+        and "\x00" not in value
+        and len(value) <= Client._meta.get_field("record_number").max_length
+    )
+
+
+def client_by_number(record_number: str) -> Client | None:
+    """Any client by record number, with no permission check: for practice admins'
+    pages, which show no clinical content."""
+    if not possible_record_number(record_number):
+        return None
+    return Client.objects.filter(record_number=record_number).first()
+
+
 def client_for(user: User, record_number: str, perm: str = VIEW_CHART, *, emergency: bool = False) -> Client | None:
     """The client, if the user holds `perm` on it. With emergency=True (the chart read
     only), an active emergency grant also opens it, for VIEW_CHART and nothing else; the
     client then says so in `via_emergency`, so that its events are marked."""
+    if not possible_record_number(record_number):
+        return None
     if not (emergency and perm == VIEW_CHART):
         return Client.objects.filter(_granted(user, perm), record_number=record_number).order_by().first()
     regular = Exists(_grants(user, VIEW_CHART).filter(content_object=OuterRef("pk")))
@@ -172,6 +202,8 @@ def _build_note(row) -> SessionNote:
 
 
 def _note_rows(user: User, note_id: int, perm: str, with_addenda: bool, emergency: bool):
+    if not possible_id(note_id):
+        return [], False
     emergency = emergency and perm == VIEW_CHART
     sql = _note_sql(connection.vendor, with_addenda, emergency)
     if emergency:

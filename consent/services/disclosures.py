@@ -248,9 +248,19 @@ def disclose_without_authorization(
     return disclosure
 
 
-def disclosure_cancel(*, actor: User, disclosure_id: int) -> None:
-    disclosure = Disclosure.objects.select_related("client").filter(pk=disclosure_id).first()
-    if disclosure is None or records_selectors.client_for(actor, disclosure.client.record_number, WRITE_NOTES) is None:
+def disclosure_cancel(*, actor: User, disclosure_id: int, record_number: str | None = None) -> None:
+    """Void a disclosure's download links. Rule: the client's care team; when the page
+    names a client (the URL does), the disclosure must be that client's."""
+    disclosure = (
+        Disclosure.objects.select_related("client").filter(pk=disclosure_id).first()
+        if records_selectors.possible_id(disclosure_id)
+        else None
+    )
+    if (
+        disclosure is None
+        or (record_number is not None and disclosure.client.record_number != record_number)
+        or records_selectors.client_for(actor, disclosure.client.record_number, WRITE_NOTES) is None
+    ):
         refuse("disclosure.cancel", actor, object_type="disclosure", object_id=disclosure_id, reason="no access")
     with audit.writing():
         voided = DeliveryLink.objects.filter(disclosure=disclosure, voided_at__isnull=True).update(

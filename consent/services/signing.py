@@ -8,6 +8,7 @@ import audit
 from audit.services import refuse
 from consent.models import Authorization, DeliveryLink
 from consent.services._common import _authorization_for
+from consent.signature import signature_png
 from consent.text import render_text, text_sha256
 from practice.models import User
 
@@ -82,7 +83,7 @@ def sign_problem(
         return "type your full name exactly as shown on the form"
     if shown_sha256 != text_sha256(render_text(auth)):
         return "the form changed while you were reading it; please read it again"
-    if signature_image and not signature_image.startswith("data:image/png;base64,"):
+    if signature_image and signature_png(signature_image) is None:
         return "the drawn signature could not be read"
     return None
 
