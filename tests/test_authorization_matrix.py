@@ -101,6 +101,8 @@ MATRIX = [
     ("admin_client_create",       "GET POST",        "L   D   D   D   D   D   D   D   a   a   V   L"),
     ("admin_client_assignments",  "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("admin_unassign",            "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    # A copy of the record for a client's paper request (issue #12).
+    ("admin_record_copy",         "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     # The audit log: practice admins.
     ("audit_log",                 "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("audit_export",              "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
@@ -121,11 +123,16 @@ MATRIX = [
     # The client portal: the client's own record only.
     ("portal_home",               "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
     ("portal_authorization",      "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
-    ("portal_decline",            "POST",            "L   A   D   D   D   D   D   D   D   D   V   L"),
-    ("portal_revoke",             "POST",            "L   A   D   D   D   D   D   D   D   D   V   L"),
+    ("portal_decline",            "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
+    ("portal_revoke",             "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
     ("portal_authorization_pdf",  "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
     ("portal_accounting",         "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
     ("portal_accounting_pdf",     "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
+    ("portal_record",             "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
+    ("portal_note",               "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
+    ("portal_history",            "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
+    ("portal_copy_pdf",           "POST",            "L   A   A   D   D   D   D   D   D   D   V   L"),
+    ("portal_copy_fhir",          "POST",            "L   A   A   D   D   D   D   D   D   D   V   L"),
     # Emergency (break-glass) access: any active clinician outside the care team may open
     # it, read-only, audited; practice admins review. The grant in the walk is sue's (osu),
     # on a third client, who has no counselor yet.
@@ -156,6 +163,7 @@ PARAMETERS_BY_URL = {
     ("note_cosign", "note_id"): "signed_note",
     ("addendum_create", "note_id"): "signed_note",
     ("psychotherapy_note_detail", "note_id"): "psychotherapy_note",
+    ("portal_note", "note_id"): "signed_note",
     ("authorization_send", "auth_id"): "draft_auth",
     ("portal_authorization", "auth_id"): "pending_auth",
     ("portal_decline", "auth_id"): "pending_auth",

@@ -162,6 +162,7 @@ class DrawnSignatureTest(MatrixTestCase):
                 "agree": "on",
                 "text_sha256": text_sha256(render_text(auth)),
                 "signature_image": signature_image,
+                "confirmed": "1",
             },
         )
 
