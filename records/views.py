@@ -42,16 +42,16 @@ def note_create(request, record_number):
 
 
 def note_edit(request, note_id):
-    note = services.note_view(actor=request.user, note_id=note_id)
-    if request.method == "POST" and note.is_signed:
-        # Refused with a message and a denied event, never silently dropped.
+    if request.method == "POST":
+        # A change is checked before the note is read, so that a refused edit is one
+        # denied event (not a view and a refusal). A signed note: refused with a message,
+        # never silently dropped; not the author, or no access: 403/404.
         try:
-            services.require_editable_draft(actor=request.user, note_id=note.pk)
+            services.require_editable_draft(actor=request.user, note_id=note_id)
         except services.NoteLocked as exc:
             messages.error(request, str(exc))
-        return redirect("note_detail", note_id=note.pk)
-    if request.method == "POST" and note.author_id != request.user.pk:
-        services.require_editable_draft(actor=request.user, note_id=note.pk)  # refuses (403) and records it
+            return redirect("note_detail", note_id=note_id)
+    note = services.note_view(actor=request.user, note_id=note_id)
     if note.is_signed or note.author_id != request.user.pk:
         return redirect("note_detail", note_id=note.pk)
     form = NoteForm(request.POST or None, template=note.template, initial=NoteForm.initial_from(note))

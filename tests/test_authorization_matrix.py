@@ -89,8 +89,10 @@ MATRIX = [
     ("client_status",             "POST",            "L   D   D   A   A   D   D   D   A   A   V   L"),
     ("psychotherapy_note_create", "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("note_detail",               "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
-    # Not the author: the edit page sends readers to the note (a note.view event).
-    ("note_edit",                 "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    # Not the author: the edit page sends readers to the note (a note.view event); an
+    # edit they post is refused.
+    ("note_edit",                 "GET",             "L   D   D   A   A   D   A   D   D   D   V   L"),
+    ("note_edit",                 "POST",            "L   D   D   A   D   D   D   D   D   D   V   L"),
     ("note_print",                "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     ("note_sign",                 "POST",            "L   D   D   A   D   D   D   D   D   D   V   L"),
     ("note_cosign",               "POST",            "L   D   D   D   D   D   A   D   D   D   V   L"),
