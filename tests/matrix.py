@@ -43,7 +43,7 @@ COLUMNS = tuple(column for column, _, _ in PERSONAS)
 CODES = {
     "A": "allowed: 2xx, 3xx or 400 (a form's errors), with exactly one allowed audit event",
     "a": "answered without client data: 2xx, 3xx or 400 and no audit event",
-    "F": "a failed attempt: 2xx or 400 with exactly one denied event (a wrong password)",
+    "F": "refused with a message: 2xx, 3xx or 400 with exactly one denied event (a wrong password, a rule broken)",
     "D": "refused: 403 or 404 with exactly one denied audit event and no allowed one",
     "L": "sent to the sign-in page, nothing audited as allowed",
     "V": "sent to two-factor verification or enrollment, nothing audited as allowed",
@@ -114,7 +114,7 @@ def classify(response, events: list[str]) -> Result:
             return Result("A", detail)
         if denied == 0 and allowed == 0 and len(events) == 0:
             return Result("a", detail)
-        if denied == 1 and len(events) == 1 and (status < 300 or status == 400):
+        if denied == 1 and len(events) == 1:
             return Result("F", detail)
         return Result("?", detail)
     if status in (403, 404) and denied == 1 and allowed == 0:

@@ -22,7 +22,7 @@ Columns (the world is built in `MatrixTestCase.setUp`; one client record, `rec`)
 
 Codes (see tests/matrix.py CODES):
     A  allowed, with exactly one allowed audit event      a  answered, no client data, no event
-    D  refused (403/404), with exactly one denied event   F  a failed attempt, one denied event
+    D  refused (403/404), with exactly one denied event   F  refused with a message, one denied event
     L  sent to sign-in                                    V  sent to two-factor verification
 
 Every POST is sent empty: a view that acts without form fields (sign, co-sign, revoke,
@@ -51,6 +51,8 @@ from practice.models import User
 from practice.roles import Role
 from records import services as records_services
 from records.models import Assignment
+from retention import services as retention_services
+from retention.models import Disposal
 from tests.base import make_user
 from tests.consent.base import BASE_URL, ConsentTestCase
 from tests.matrix import CODES, COLUMNS, PERSONAS, Walker, lookup, parse_table, paths
@@ -135,6 +137,18 @@ MATRIX = [
     ("portal_history",            "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
     ("portal_copy_pdf",           "POST",            "L   A   A   D   D   D   D   D   D   D   V   L"),
     ("portal_copy_fhir",          "POST",            "L   A   A   D   D   D   D   D   D   D   V   L"),
+    # Retention: practice admins. The walk's disposal (proposed by avery) is refused on
+    # approval by its proposer and, its client having nothing to dispose yet, by root too.
+    ("retention_overview",        "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
+    ("retention_policy_set",      "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    ("retention_hold_place",      "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    ("retention_hold_release",    "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    # rec's retention period has not ended: refused with a message.
+    ("disposal_propose",          "POST",            "L   D   D   D   D   D   D   D   F   F   V   L"),
+    ("disposal_approve",          "POST",            "L   D   D   D   D   D   D   D   F   F   V   L"),
+    ("disposal_withdraw",         "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    # Only a completed disposal has a certificate.
+    ("disposal_certificate",      "GET POST",        "L   D   D   D   D   D   D   D   D   D   V   L"),
     # Emergency (break-glass) access: any active clinician outside the care team may open
     # it, read-only, audited; practice admins review. The grant in the walk is sue's (osu),
     # on a third client, who has no counselor yet.
@@ -160,6 +174,8 @@ PARAMETERS = {
     "token": "unknown_token",
     "uidb64": "unknown_token",
     "access_id": "emergency_access",
+    "hold_id": "legal_hold",
+    "disposal_id": "disposal",
 }
 PARAMETERS_BY_URL = {
     ("note_cosign", "note_id"): "signed_note",
@@ -184,6 +200,8 @@ FORM_DATA = {
         "justification": "Client called in crisis; the counselor cannot be reached.",
     },
     ("emergency_review", "POST"): {"decision": "acknowledged", "comment": "Checked with the counselor."},
+    ("disposal_propose", "POST"): lambda case: {"record_number": case.rec.record_number},
+    ("retention_hold_release", "POST"): {"reason": "The case was settled."},
 }
 
 
@@ -235,6 +253,25 @@ class MatrixTestCase(ConsentTestCase):
             record_number=newcomer.record_number,
             reason="covering",
             justification="Covering for bob in a crisis call this afternoon.",
+        )
+        self.legal_hold = retention_services.hold_place(
+            actor=avery, record_number=self.rec.record_number, reason="A subpoena is expected."
+        )
+        # A disposal proposed by avery, of the client nobody cares for yet: another admin
+        # approves it (root, in the walk), never the one who proposed it.
+        policy = retention_services._policy_on_file()
+        self.disposal = Disposal.objects.create(
+            client=newcomer,
+            record_number=newcomer.record_number,
+            proposed_by=avery,
+            proposed_at=timezone.now(),
+            policy=policy,
+            years_after_service=policy.years_after_service,
+            age_of_majority=policy.age_of_majority,
+            years_after_majority=policy.years_after_majority,
+            was_minor=False,
+            retain_until=date(2020, 1, 1),
+            registered_on=date(2010, 1, 1),
         )
         self.invitation_token = secrets.token_urlsafe(32)
         Invitation.objects.create(

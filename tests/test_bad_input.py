@@ -192,7 +192,8 @@ class DrawnSignatureTest(MatrixTestCase):
 
     def test_a_stored_bad_image_still_gives_a_pdf_saying_so(self):
         # Signed before images were checked: the stored value is not a PNG.
-        Authorization.objects.filter(pk=self.signed_auth.pk).update(signature_image=data_url(b"garbage" * 10))
+        self.signed_auth.signature_image = data_url(b"garbage" * 10)
+        self.signed_auth.save(update_fields=["signature_image"])
         sign_in(self.client, self.claire)
         response = self.client.get(reverse("portal_authorization_pdf", args=[self.signed_auth.pk]))
         self.assertEqual(response.status_code, 200)
