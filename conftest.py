@@ -23,3 +23,25 @@ def pytest_configure(config):
 
     execute_sql_flush._audit_aware = True
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+def _hypothesis_profiles():
+    """Example counts for the fuzz tests (tests/test_fuzz.py). "ci" (the default) keeps
+    the suite fast and repeatable (a fixed seed); "deep" is for a long run by hand:
+    HYPOTHESIS_PROFILE=deep .venv/bin/python -m pytest tests/test_fuzz.py"""
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    common = {
+        "deadline": None,
+        "database": None,
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    }
+    settings.register_profile("ci", max_examples=200, derandomize=True, **common)
+    settings.register_profile("quick", max_examples=10, derandomize=True, **common)
+    settings.register_profile("deep", max_examples=3000, **common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+_hypothesis_profiles()

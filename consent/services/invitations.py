@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
 import audit
+from audit.models import Outcome
 from audit.services import refuse
 from consent.models import Invitation
 from consent.services._common import _sha
@@ -62,5 +63,16 @@ def invitation_accept(*, token: str, password: str) -> User:
 
 
 def invitation_is_valid(token: str) -> bool:
+    """Whether the link can still be used. A link that cannot is a refused attempt, and
+    recorded as one (without the token: it is a secret)."""
     invitation = Invitation.objects.filter(token_sha256=_sha(token)).first()
-    return bool(invitation and not invitation.used_at and invitation.expires_at >= timezone.now())
+    valid = bool(invitation and not invitation.used_at and invitation.expires_at >= timezone.now())
+    if not valid:
+        audit.record(
+            action="invitation.view",
+            outcome=Outcome.DENIED,
+            object_type="invitation",
+            object_id=invitation.pk if invitation else "",
+            reason="unknown, used or expired link",
+        )
+    return valid
