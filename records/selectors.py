@@ -90,14 +90,6 @@ def possible_record_number(value) -> bool:
     )
 
 
-def client_by_number(record_number: str) -> Client | None:
-    """Any client by record number, with no permission check: for practice admins'
-    pages, which show no clinical content."""
-    if not possible_record_number(record_number):
-        return None
-    return Client.objects.filter(record_number=record_number).first()
-
-
 def client_for(user: User, record_number: str, perm: str = VIEW_CHART, *, emergency: bool = False) -> Client | None:
     """The client, if the user holds `perm` on it. With emergency=True (the chart read
     only), an active emergency grant also opens it, for VIEW_CHART and nothing else; the
@@ -347,4 +339,6 @@ def signed_note(client: Client, note_id: int) -> SessionNote | None:
 
 def client_by_record_number(record_number: str) -> Client | None:
     """For practice-admin services that have checked the role (no clinical content)."""
+    if not possible_record_number(record_number):
+        return None
     return Client.objects.filter(record_number=record_number).order_by().first()

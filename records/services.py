@@ -90,7 +90,7 @@ def _client_or_404(actor: User, record_number: str, action: str) -> Client:
     """A practice admin's client by record number, unaudited: the caller records the one
     event of its use case. A refusal is recorded here."""
     require_admin(actor, action)
-    client = selectors.client_by_number(record_number)
+    client = selectors.client_by_record_number(record_number)
     if client is None:
         refuse(action, actor, object_type="client", object_id=record_number, reason="no such client")
     return client
@@ -530,7 +530,7 @@ def client_set_status(*, actor: User, record_number: str, discharged: bool, on: 
     action = "client.discharge" if discharged else "client.readmit"
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None and actor.is_practice_admin:
-        client = selectors.client_by_number(record_number)
+        client = selectors.client_by_record_number(record_number)
     if client is None:
         refuse(action, actor, object_type="client", object_id=record_number, reason="no access")
     with audit.writing():
