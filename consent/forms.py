@@ -36,7 +36,9 @@ class _RequestFields(forms.Form):
 
 class AuthorizationForm(_RequestFields):
     kind = forms.ChoiceField(choices=Authorization.Kind.choices, label="Kind of authorization")
-    recipient_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Address")
+    recipient_address = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Address"
+    )
     expires_on = forms.DateField(widget=DATE, label="Expires on")
     expiration_event = forms.CharField(max_length=200, required=False, label="Or expires earlier upon (event)")
     representative_name = forms.CharField(max_length=200, required=False, label="Personal representative")
@@ -111,7 +113,8 @@ class LegalDisclosureForm(ShareForm):
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         min_length=20,
-        help_text="Why the law requires or permits this disclosure without consent.",
+        max_length=2000,
+        help_text="Why the law requires or permits this disclosure without consent (20 to 2,000 characters).",
     )
 
 

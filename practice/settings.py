@@ -231,6 +231,11 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 RECOVERY_CODE_COUNT = 10
 
 # --- Sessions ----------------------------------------------------------------------------
+# Large enough that an oversize note (10 MB pasted) still reaches its form, which refuses
+# it, names the field's limit and gives the text back; a body beyond this gets the 413
+# page (practice.views.bad_request), which says what was too large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 15, minimum=1) * 60
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
 SESSION_IDLE_WARNING = min(60, SESSION_IDLE_TIMEOUT // 2)

@@ -8,6 +8,7 @@ from practice import views
 
 # Every 403 and 404 goes through these, so that a refusal nobody recorded still gets its
 # audit event (audit.refusals).
+handler400 = views.bad_request
 handler403 = views.forbidden
 handler404 = views.not_found
 

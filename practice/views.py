@@ -41,6 +41,28 @@ def forbidden(request, exception):
     return defaults.permission_denied(request, exception)
 
 
+def bad_request(request, exception):
+    """handler400. A request too large to read (RequestDataTooBig) gets a page that says
+    what was too large and the limits, with status 413; anything else the plain 400."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.views import defaults
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        from records.forms import NOTE_TEXT_MAX
+
+        return render(
+            request,
+            "413.html",
+            {
+                "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+                "too_many_fields": isinstance(exception, TooManyFieldsSent),
+                "note_text_max": NOTE_TEXT_MAX,
+            },
+            status=413,
+        )
+    return defaults.bad_request(request, exception)
+
+
 # --- Public ------------------------------------------------------------------------------
 @login_not_required
 @require_GET

@@ -5,6 +5,12 @@ from practice.models import User
 from practice.roles import CLINICAL_ROLES
 from records.models import TEMPLATE_SECTIONS, Assignment, NoteTemplate, ServiceType
 
+# The longest text one note field holds (about eight printed pages). Each field says so
+# under it and carries maxlength; a longer text is refused by the form, which gives it
+# back in the field with the limit named.
+NOTE_TEXT_MAX = 20_000
+NOTE_TEXT_HELP = f"Up to {NOTE_TEXT_MAX:,} characters."
+
 
 class NoteForm(forms.Form):
     """A session note with the sections of its template (section_<key> fields)."""
@@ -23,7 +29,11 @@ class NoteForm(forms.Form):
         self.fields["template"].initial = template
         for key, label in TEMPLATE_SECTIONS[template]:
             self.fields[f"section_{key}"] = forms.CharField(
-                label=label, required=False, widget=forms.Textarea(attrs={"rows": 6})
+                label=label,
+                required=False,
+                max_length=NOTE_TEXT_MAX,
+                help_text=NOTE_TEXT_HELP,
+                widget=forms.Textarea(attrs={"rows": 6}),
             )
 
     def clean_date_of_service(self):
@@ -73,12 +83,19 @@ class SignNoteForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    text = forms.CharField(
+        label="Addendum", widget=forms.Textarea(attrs={"rows": 4}), max_length=NOTE_TEXT_MAX, help_text=NOTE_TEXT_HELP
+    )
 
 
 class PsychotherapyNoteForm(forms.Form):
     date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    text = forms.CharField(label="Psychotherapy note", widget=forms.Textarea(attrs={"rows": 10}))
+    text = forms.CharField(
+        label="Psychotherapy note",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=NOTE_TEXT_MAX,
+        help_text=NOTE_TEXT_HELP,
+    )
 
 
 class ClientForm(forms.Form):
@@ -88,8 +105,8 @@ class ClientForm(forms.Form):
     date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
-    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    emergency_contact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    address = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    emergency_contact = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     is_minor = forms.BooleanField(required=False, label="Client is a minor")
     counselor = forms.ModelChoiceField(
         queryset=User.objects.filter(role__in=CLINICAL_ROLES, is_active=True).order_by("last_name"),
