@@ -138,6 +138,15 @@ def test_a_client_on_a_phone(live_server, chromium):
     assert notice["y"] < name_field["y"]
     assert page.evaluate("getComputedStyle(document.getElementById('authorization-text')).overflowY") == "visible"
     _fits(page, "authorization")
+    page.get_by_label("Type your full name").fill("Robin Hale")
+    page.get_by_label("I agree to sign this form electronically.").check()
+    page.get_by_role("button", name="Sign…").click()
+    page.get_by_role("heading", name="Sign this form?").wait_for()
+    _fits(page, "confirm-sign")
+    page.get_by_role("button", name="No, go back").click()
+    assert page.get_by_label("Type your full name").input_value() == "Robin Hale"
+    pending.refresh_from_db()
+    assert pending.status == Authorization.Status.PENDING
     page.get_by_role("link", name="Decline…").click()
     page.get_by_text("This cannot be undone.").wait_for()
     _fits(page, "confirm-decline")
@@ -177,6 +186,10 @@ def test_a_client_on_a_phone(live_server, chromium):
     page.get_by_text("You downloaded a copy of your record (PDF)").wait_for()
     page.get_by_text("You downloaded a copy of your record (FHIR file)").wait_for()
     _fits(page, "history-after")
+    page.goto(live_server.url + "/my/access/?month=" + timezone.localdate().strftime("%Y-%m"))
+    _fits(page, "history-month")
+    page.goto(live_server.url + "/my/accounting/")
+    _fits(page, "accounting")
     assert csp_errors == [], csp_errors
 
     # The same pages on a desktop screen, to look at.
