@@ -3,6 +3,8 @@ take away, their release forms and the accounting of disclosures. Thin views: va
 call one service (portal, consent), render. Also the practice admin's copy of a record
 for a client who asked on paper, which is only ever a download."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +52,9 @@ def history(request):
     if form.is_bound and form.is_valid():
         month, before = form.cleaned_data["month"], form.cleaned_data["before"]
     context = services.access_history(actor=request.user, month=month, before=before)
+    if month:
+        context["previous_month"] = (month - timedelta(days=1)).replace(day=1)
+        context["next_month"] = (month + timedelta(days=32)).replace(day=1)
     return render(request, "portal/history.html", {**context, "form": form}, status=400 if form.errors else 200)
 
 

@@ -148,6 +148,9 @@ class AccessHistoryTest(PortalTestCase):
         self.assertNotIn(old_seq, this_month)
         self.assertIn(self.events("note.view", actor=self.alice)[0].seq, this_month)
         self.assertOneEvent("portal.history", actor=self.claire, reason=f"month={month}")
+        page = self.client.get(reverse("portal_history"), {"month": month})
+        following = (timezone.localtime(long_ago).date().replace(day=1) + timedelta(days=32)).replace(day=1)
+        self.assertContains(page, f'href="?month={following:%Y-%m}"')
 
     def test_a_bad_month_says_so(self):
         self.sign_in(self.claire)

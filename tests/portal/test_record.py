@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from audit.models import Outcome
+from records import services as records_services
 from tests.portal.base import (
     ADDENDUM_TEXT,
     DRAFT_TEXT,
@@ -47,3 +48,21 @@ class MyRecordTest(PortalTestCase):
                 self.assertEqual(self.client.get(reverse(name)).status_code, 403, f"{user} {name}")
             self.assertEqual(self.client.get(reverse("portal_note", args=[self.note.pk])).status_code, 403)
         self.assertEqual(len(self.events("portal.record", outcome=Outcome.DENIED)), 4)
+
+
+class MyRecordQueryCountTest(PortalTestCase):
+    def test_the_record_page_reads_the_same_number_of_queries_for_one_note_or_six(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.sign_in(self.claire)
+        self.client.get(reverse("portal_record"))
+        with CaptureQueriesContext(connection) as one:
+            self.client.get(reverse("portal_record"))
+        for _ in range(5):
+            note = self.signed_note()
+            records_services.addendum_create(actor=self.alice, note_id=note.pk, text="More.")
+        with CaptureQueriesContext(connection) as six:
+            page = self.client.get(reverse("portal_record"))
+        self.assertEqual(len(page.context["notes"]), 6)
+        self.assertEqual(len(one), len(six))
