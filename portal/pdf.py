@@ -21,7 +21,7 @@ def _when(moment) -> str:
 def record_pdf(copy: RecordCopy) -> bytes:
     client = copy.client
     doc = Document("Copy of your record")
-    doc.heading(f"Record of {client.first_name} {client.last_name}")
+    doc.heading(f"Record of {client.legal_name}")
     doc.para(f"Record number {client.record_number} · date of birth {client.date_of_birth:%B %d, %Y}")
     produced = f"Produced by {settings.PRACTICE_NAME} on {_when(copy.produced_at)}"
     doc.para(produced + (", at the client's written request." if copy.produced_for_paper_request else "."))

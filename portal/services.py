@@ -143,7 +143,8 @@ def _require_admin(actor: User, action: str, record_number: str) -> Client:
             action, actor, object_type="client", object_id=record_number, reason="not a practice admin", not_found=False
         )
     client = records_selectors.client_by_record_number(record_number)
-    if client is None:
+    if client is None or client.disposed_at is not None:
+        # A disposed record is a tombstone: there is nothing left to copy.
         refuse(action, actor, object_type="client", object_id=record_number, reason="no such client")
     return client
 
