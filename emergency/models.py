@@ -69,3 +69,9 @@ class EmergencyAccess(models.Model):
         if self.ended_at is not None:
             return 0
         return max(0, int((self.expires_at - timezone.now()).total_seconds()))
+
+    @property
+    def time_left_display(self) -> str:
+        """m:ss, as the banner's script counts it down."""
+        minutes, seconds = divmod(self.seconds_left, 60)
+        return f"{minutes}:{seconds:02d}"
