@@ -47,6 +47,7 @@ from audit import anchors
 from audit import context as audit_context
 from audit.chain import BODY_FIELDS, GENESIS_HASH, body_text, chain_hash
 from audit.models import AuditEvent, ChainHead, Outcome
+from practice.identity import audit_actor_name
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that orders chain appends.
 CHAIN_LOCK_ID = 0x5EC0_4D17
@@ -156,7 +157,8 @@ def _event_values(
     return {
         "occurred_at": occurred_at or timezone.now(),
         "actor_id": actor.pk if actor else None,
-        "actor_username": fit(actor.get_username() if actor else (actor_username or ""), 150),
+        # A client is named by a pseudonym (client:<record number>), never their email.
+        "actor_username": fit(audit_actor_name(actor) if actor else (actor_username or ""), 150),
         "actor_role": getattr(actor, "role", "") if actor else "",
         "action": fit(action, 64),
         "client_id": client.pk if client is not None else None,
@@ -344,7 +346,9 @@ def review_flag(*, actor, seq: int, kind: str, comment: str):
                 actor=actor,
                 object_type="audit_event",
                 object_id=seq,
-                reason=f"{kind}: {comment}"[:500],
+                # The comment is typed by staff and may name people: it stays on the
+                # review row (encrypted), never readable in the log.
+                reason=kind,
             )
     return review
 

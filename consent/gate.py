@@ -55,7 +55,9 @@ def _missing(auth: Authorization, req: DisclosureRequest, today: date) -> list[s
         _norm(req.recipient_organization),
         _norm(req.recipient_email),
     ):
-        missing.append(f"{ref} names a different recipient ({auth.recipient_name})")
+        # The authorization by its number only: refusal reasons are written to the audit
+        # log, which must not name the recipient.
+        missing.append(f"{ref} names a different recipient")
     wants_pn = req.psychotherapy_notes
     if wants_pn and auth.kind != Authorization.Kind.PSYCHOTHERAPY_NOTES:
         missing.append(f"{ref} does not cover psychotherapy notes (they need their own authorization)")

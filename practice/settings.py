@@ -29,8 +29,12 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY")
 _field_keys_raw = env_secret("FIELD_ENCRYPTION_KEY")
 AUDIT_ANCHOR_KEY = env_secret("AUDIT_ANCHOR_KEY")
+# Keyed HMACs of client identity (practice.identity): the blind index clients sign in by,
+# and the digests the audit log keeps instead of readable hashes. Keep it like the field
+# key: a different one makes every client's sign-in name unknown.
+IDENTITY_INDEX_KEY = env_secret("IDENTITY_INDEX_KEY")
 
-if DEBUG and not (SECRET_KEY and _field_keys_raw and AUDIT_ANCHOR_KEY):
+if DEBUG and not (SECRET_KEY and _field_keys_raw and AUDIT_ANCHOR_KEY and IDENTITY_INDEX_KEY):
     # Development only: keep generated keys in a git-ignored file so that data written
     # in one run still decrypts in the next.
     _local = DATA_DIR / "local-secrets.json"
@@ -42,6 +46,7 @@ if DEBUG and not (SECRET_KEY and _field_keys_raw and AUDIT_ANCHOR_KEY):
         ("SECRET_KEY", lambda: secrets.token_urlsafe(50)),
         ("FIELD_ENCRYPTION_KEY", lambda: Fernet.generate_key().decode()),
         ("AUDIT_ANCHOR_KEY", lambda: secrets.token_urlsafe(32)),
+        ("IDENTITY_INDEX_KEY", lambda: secrets.token_urlsafe(32)),
     ):
         if _name not in _stored:
             _stored[_name] = _make()
@@ -54,12 +59,14 @@ if DEBUG and not (SECRET_KEY and _field_keys_raw and AUDIT_ANCHOR_KEY):
     SECRET_KEY = SECRET_KEY or _stored["SECRET_KEY"]
     _field_keys_raw = _field_keys_raw or _stored["FIELD_ENCRYPTION_KEY"]
     AUDIT_ANCHOR_KEY = AUDIT_ANCHOR_KEY or _stored["AUDIT_ANCHOR_KEY"]
+    IDENTITY_INDEX_KEY = IDENTITY_INDEX_KEY or _stored["IDENTITY_INDEX_KEY"]
 
 _missing = [
     name
     for name, value in (
         ("SECRET_KEY", SECRET_KEY),
         ("FIELD_ENCRYPTION_KEY", _field_keys_raw),
+        ("IDENTITY_INDEX_KEY", IDENTITY_INDEX_KEY),
     )
     if not value
 ]
@@ -78,6 +85,8 @@ for _key in FIELD_ENCRYPTION_KEY:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEY holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)"
         ) from None
+if len(IDENTITY_INDEX_KEY.encode()) < 32:
+    raise ImproperlyConfigured("IDENTITY_INDEX_KEY must be at least 32 bytes (secrets.token_urlsafe(32))")
 
 # --- Hosts, apps, middleware -------------------------------------------------------------
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])

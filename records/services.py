@@ -24,6 +24,7 @@ import audit
 from audit.models import Outcome
 from audit.services import refuse
 from practice.exceptions import NotFound, PermissionDenied  # noqa: F401 (NotFound: part of the services API)
+from practice.identity import audit_digest
 from practice.models import User
 from practice.roles import CLINICAL_ROLES, Role
 from records import selectors
@@ -440,7 +441,9 @@ def note_sign(*, actor: User, note_id: int, version: int | None = None) -> Sessi
                 client=note.client,
                 object_type="session_note",
                 object_id=note.pk,
-                reason=f"sha256={note.content_sha256}",
+                # Security note: never the plain content hash, which confirms a guessed
+                # text; a keyed digest of it (practice.identity.audit_digest).
+                reason=f"content hmac={audit_digest('note.content', note.content_sha256)}",
             )
             return note
     _refuse_change("note.sign", actor, note, problem, reason)

@@ -34,7 +34,7 @@ class HeadersTest(PracticeTestCase):
 
 
 def run_manage(args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "FIELD_ENC"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "FIELD_ENC", "IDENTITY_"))}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "practice.settings"
     return subprocess.run(
@@ -46,6 +46,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "SECRET_KEY": "p" * 30 + "-production-like-secret-key-for-tests-only",
     "FIELD_ENCRYPTION_KEY": "Y2hhbmdlLW1lLXRoaXMtaXMtYS10ZXN0LWtleS0zMmI=",
+    "IDENTITY_INDEX_KEY": "i" * 32 + "-identity-index-key-for-tests-only",
     "ALLOWED_HOSTS": "records.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
 }
@@ -53,7 +54,7 @@ PRODUCTION = {
 
 class ProductionSettingsTest(PracticeTestCase):
     def test_production_refuses_to_start_without_secrets(self):
-        for missing in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY"):
+        for missing in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "IDENTITY_INDEX_KEY"):
             env = {k: v for k, v in PRODUCTION.items() if k != missing}
             result = run_manage(["check"], env)
             self.assertNotEqual(result.returncode, 0)

@@ -10,6 +10,7 @@ from consent.models import Authorization, DeliveryLink
 from consent.services._common import _authorization_for
 from consent.signature import signature_png
 from consent.text import render_text, text_sha256
+from practice.identity import audit_digest
 from practice.models import User
 
 
@@ -55,7 +56,9 @@ def authorization_sign(
                 client=auth.client,
                 object_type="authorization",
                 object_id=auth.pk,
-                reason=f"sha256={auth.text_sha256}",
+                # A keyed digest of the text's hash: the plain hash would confirm a
+                # guessed text (the recipient's name, the dates).
+                reason=f"text hmac={audit_digest('authorization.text', auth.text_sha256)}",
             )
             return auth
     refuse(

@@ -41,8 +41,12 @@ class GateTest(ConsentTestCase):
         self.assertDenied("was revoked on")
 
     def test_another_recipient(self):
-        self.signed()
-        self.assertDenied("names a different recipient", recipient_name="Someone Else")
+        auth = self.signed()
+        self.assertDenied(f"authorization #{auth.pk} names a different recipient", recipient_name="Someone Else")
+        # The refusal names the authorization by number, never either recipient.
+        event = self.events("disclosure.share", outcome=Outcome.DENIED)[-1]
+        for name in (RECIPIENT["recipient_name"], "Whitlock", "Someone Else", RECIPIENT["recipient_email"]):
+            self.assertNotIn(name, event.reason)
 
     def test_categories_not_covered(self):
         self.signed()
