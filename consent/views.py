@@ -25,7 +25,9 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 # --- Counselor ------------------------------------------------------------------------------
 def authorization_new(request, record_number):
-    client = records_services.client_for_writing(actor=request.user, record_number=record_number)
+    client = records_services.client_for_writing(
+        actor=request.user, record_number=record_number, action="authorization.compose"
+    )
     form = AuthorizationForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         auth = services.authorization_prepare(actor=request.user, record_number=record_number, **form.cleaned_data)
@@ -54,7 +56,9 @@ def authorization_pdf(request, auth_id):
 
 
 def share(request, record_number):
-    client = records_services.client_for_writing(actor=request.user, record_number=record_number)
+    client = records_services.client_for_writing(
+        actor=request.user, record_number=record_number, action="disclosure.compose"
+    )
     form = ShareForm(request.POST or None)
     denied = None
     if request.method == "POST" and form.is_valid():
@@ -84,7 +88,9 @@ def share(request, record_number):
 def authorization_from_request(request, record_number):
     """After a refusal: prepare and send the client an authorization for exactly what
     was asked."""
-    client = records_services.client_for_writing(actor=request.user, record_number=record_number)
+    client = records_services.client_for_writing(
+        actor=request.user, record_number=record_number, action="authorization.compose"
+    )
     form = ShareForm(request.POST)
     if not form.is_valid():
         return redirect("share", record_number=record_number)
@@ -128,7 +134,9 @@ def authorization_from_request(request, record_number):
 
 
 def disclose_legal(request, record_number):
-    client = records_services.client_for_writing(actor=request.user, record_number=record_number)
+    client = records_services.client_for_writing(
+        actor=request.user, record_number=record_number, action="disclosure.compose"
+    )
     form = LegalDisclosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         disclosure = services.disclose_without_authorization(

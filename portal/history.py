@@ -32,6 +32,8 @@ _WORDS = {
     "note.view": "read a session note",
     "note.print": "print a session note",
     "note.compose": "open a new session note",
+    "authorization.compose": "open the form to prepare a release form",
+    "disclosure.compose": "open the form to share your information",
     "note.create": "start a session note",
     "note.update": "edit a draft session note",
     "note.sign": "sign a session note",

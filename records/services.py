@@ -263,12 +263,20 @@ def note_view(*, actor: User, note_id: int, purpose: str = "view") -> SessionNot
 
 
 # --- Writing notes ----------------------------------------------------------------------
-def client_for_writing(*, actor: User, record_number: str) -> Client:
-    """Rule: only the client's assigned counselors (not supervisors) open a note form."""
+# The forms a counselor opens on a client they write for, each named in the log for what
+# it is: opening the share form is not composing a note.
+COMPOSE_ACTIONS = frozenset({"note.compose", "pnote.compose", "authorization.compose", "disclosure.compose"})
+
+
+def client_for_writing(*, actor: User, record_number: str, action: str = "note.compose") -> Client:
+    """Rule: only the client's assigned counselors (not supervisors) open a form that
+    writes to the record or releases it. `action` names the form (COMPOSE_ACTIONS)."""
+    if action not in COMPOSE_ACTIONS:
+        raise ValueError(f"unknown form action {action!r}")
     client = selectors.client_for(actor, record_number, WRITE_NOTES)
     if client is None:
-        refuse("note.compose", actor, object_type="client", object_id=record_number, reason="no write access")
-    audit.record(action="note.compose", actor=actor, client=client, object_type="client", object_id=client.pk)
+        refuse(action, actor, object_type="client", object_id=record_number, reason="no write access")
+    audit.record(action=action, actor=actor, client=client, object_type="client", object_id=client.pk)
     return client
 
 

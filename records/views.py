@@ -116,7 +116,7 @@ def addendum_create(request, note_id):
 
 
 def psychotherapy_note_create(request, record_number):
-    client = services.client_for_writing(actor=request.user, record_number=record_number)
+    client = services.client_for_writing(actor=request.user, record_number=record_number, action="pnote.compose")
     form = PsychotherapyNoteForm(request.POST or None, initial={"date_of_service": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         note = services.psychotherapy_note_create(actor=request.user, record_number=record_number, **form.cleaned_data)
