@@ -3,7 +3,14 @@ from django.utils import timezone
 
 from practice.models import User
 from practice.roles import CLINICAL_ROLES
-from records.models import TEMPLATE_SECTIONS, Assignment, NoteTemplate, ServiceType
+from records.models import (
+    SECTION_HELP,
+    TEMPLATE_SECTIONS,
+    TEMPLATE_SERVICE_TYPE,
+    Assignment,
+    NoteTemplate,
+    ServiceType,
+)
 
 # The longest text one note field holds (about eight printed pages). Each field says so
 # under it and carries maxlength; a longer text is refused by the form, which gives it
@@ -26,13 +33,17 @@ class NoteForm(forms.Form):
     def __init__(self, *args, template: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.template_key = template
+        self.template_label = NoteTemplate(template).label
         self.fields["template"].initial = template
+        if template in TEMPLATE_SERVICE_TYPE:
+            self.fields["service_type"].initial = TEMPLATE_SERVICE_TYPE[template]
         for key, label in TEMPLATE_SECTIONS[template]:
+            hint = SECTION_HELP.get(key)
             self.fields[f"section_{key}"] = forms.CharField(
                 label=label,
                 required=False,
                 max_length=NOTE_TEXT_MAX,
-                help_text=NOTE_TEXT_HELP,
+                help_text=f"{hint} {NOTE_TEXT_HELP}" if hint else NOTE_TEXT_HELP,
                 widget=forms.Textarea(attrs={"rows": 6}),
             )
 
@@ -80,6 +91,26 @@ class SignNoteForm(forms.Form):
     """The sign button on the editor sends the version on screen."""
 
     version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class ClientStatusForm(forms.Form):
+    """The confirmation of a discharge (with its date) or a readmission."""
+
+    discharged = forms.TypedChoiceField(
+        choices=[("1", "Discharge"), ("0", "Readmit")], coerce=lambda value: value == "1", widget=forms.HiddenInput
+    )
+    on = forms.DateField(
+        label="Date of discharge",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day care ended: today, or an earlier day not before the last session.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("discharged") and not data.get("on") and "on" not in self.errors:
+            self.add_error("on", "Give the date of discharge.")
+        return data
 
 
 class AddendumForm(forms.Form):

@@ -114,6 +114,11 @@ class NoteTemplate(models.TextChoices):
     DAP = "dap", "DAP"
     BIRP = "birp", "BIRP"
     FREE = "free", "Free-form"
+    # Structured documents with their own sections, signed like any note (and kept
+    # under these keys: disclosure packages file them as "assessments" and "discharge
+    # summary").
+    INTAKE = "intk", "Intake assessment"
+    DISCHARGE = "disc", "Discharge summary"
 
 
 TEMPLATE_SECTIONS: dict[str, list[tuple[str, str]]] = {
@@ -131,7 +136,40 @@ TEMPLATE_SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("plan", "Plan"),
     ],
     NoteTemplate.FREE: [("note", "Note")],
+    NoteTemplate.INTAKE: [
+        ("presenting_problem", "Presenting problem"),
+        ("history", "History"),
+        ("mental_status", "Mental status"),
+        ("risk_assessment", "Risk assessment"),
+        ("diagnostic_impressions", "Diagnostic impressions"),
+        ("initial_plan", "Initial plan"),
+    ],
+    NoteTemplate.DISCHARGE: [
+        ("reason", "Reason for discharge"),
+        ("progress", "Progress toward goals"),
+        ("recommendations", "Recommendations"),
+        ("referrals", "Referrals"),
+    ],
 }
+
+# Prompts under the structured sections, so that nothing expected is forgotten.
+SECTION_HELP: dict[str, str] = {
+    "presenting_problem": "In the client's words where possible: what brings them now, since when.",
+    "history": "Psychiatric, medical, substance use, family, social, education and work, trauma.",
+    "mental_status": "Appearance, behavior, speech, mood and affect, thought process and content, "
+    "perception, cognition, insight, judgment.",
+    "risk_assessment": "Suicidal and homicidal ideation, plan, intent, means, history of attempts, "
+    "protective factors; the safety plan if one was made.",
+    "diagnostic_impressions": "Working diagnoses or rule-outs and what supports them.",
+    "initial_plan": "Frequency and modality of sessions, first goals, referrals, next appointment.",
+    "reason": "Goals met, client's choice, referral elsewhere, moved, no contact since a date, or other.",
+    "progress": "Each treatment goal and how far it was reached; measures at intake and at the end.",
+    "recommendations": "What the client can do next; warning signs and when to return.",
+    "referrals": "To whom, for what, and whether the client agreed; crisis contacts given.",
+}
+
+# What a new note of each structured template is, unless the counselor says otherwise.
+TEMPLATE_SERVICE_TYPE: dict[str, str] = {NoteTemplate.INTAKE: "intake", NoteTemplate.DISCHARGE: "discharge"}
 
 
 class ServiceType(models.TextChoices):
@@ -142,6 +180,8 @@ class ServiceType(models.TextChoices):
     GROUP = "group", "Group therapy"
     CRISIS = "crisis", "Crisis intervention"
     TELEHEALTH = "telehealth", "Telehealth session"
+    # Written when care ends; not a session with the client.
+    DISCHARGE = "discharge", "Discharge summary"
 
 
 class SessionNote(models.Model):
@@ -252,6 +292,45 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum {self.pk} to note {self.note_id}"
+
+
+class NoteReturn(models.Model):
+    """A supervisor's return of a signed note for revision, with a comment (encrypted).
+
+    The note itself never changes: a signed note is a legal record and its hash must
+    keep matching what was signed. The author answers with a signed addendum (the
+    revision), which closes the return; the note then waits for co-signature again,
+    and the supervisor co-signs it with its addenda, or returns it once more. History
+    is kept: every return and its answer stay."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="returns")
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField()
+    comment = EncryptedTextField()
+    answer = models.OneToOneField(
+        Addendum, null=True, blank=True, on_delete=models.PROTECT, related_name="answered_return"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["returned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["note"], condition=Q(answered_at__isnull=True), name="one_open_return_per_note"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer__isnull=True, answered_at__isnull=True)
+                | Q(answer__isnull=False, answered_at__isnull=False),
+                name="return_answered_by_an_addendum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return {self.pk} of note {self.note_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
 
 
 class PsychotherapyNote(models.Model):

@@ -280,6 +280,16 @@ def awaiting_cosign_for(user: User) -> QuerySet[SessionNote]:
     )
 
 
+def discharge_summary_due(client: Client) -> bool:
+    """A discharged client with no discharge summary (draft or signed) dated on or
+    after the discharge: the chart offers to write one."""
+    if client.status != Client.Status.DISCHARGED or client.discharged_on is None:
+        return False
+    return not SessionNote.objects.filter(
+        client=client, template="disc", date_of_service__gte=client.discharged_on
+    ).exists()
+
+
 def chart_notes(client: Client) -> QuerySet[SessionNote]:
     return (
         SessionNote.objects.filter(client=client)

@@ -244,6 +244,7 @@ def chart_view(*, actor: User, record_number: str) -> dict:
         "can_write": can_write,
         "emergency": client.via_emergency,
         "psychotherapy_notes": list(selectors.own_psychotherapy_notes(actor, client)) if can_write else [],
+        "discharge_summary_due": can_write and selectors.discharge_summary_due(client),
         "assignments": list(client.assignments.filter(ended_at__isnull=True).select_related("counselor")),
     }
 
@@ -534,26 +535,84 @@ def psychotherapy_note_view(*, actor: User, note_id: int) -> PsychotherapyNote:
 
 
 # --- Discharge ---------------------------------------------------------------------------
+class StatusRefused(PermissionDenied):
+    """A discharge or readmission that cannot be done as asked (already done, a date
+    out of range). Carries the client, so the confirmation page can say why."""
+
+    def __init__(self, message: str, client: Client):
+        super().__init__(message)
+        self.client = client
+
+
+def _status_client(actor: User, record_number: str, action: str) -> Client:
+    """Rule: the client's assigned counselors (primary or co-therapist) or a practice
+    admin; not a supervisor, not an emergency grant. A refusal is recorded and 404s."""
+    client = selectors.client_for(actor, record_number, WRITE_NOTES)
+    if client is None and actor.is_authenticated and actor.is_practice_admin:
+        client = selectors.client_by_record_number(record_number)
+    if client is None or client.disposed_at is not None:
+        refuse(action, actor, object_type="client", object_id=record_number, reason="no access")
+    return client
+
+
+def client_status_review(*, actor: User, record_number: str) -> Client:
+    """The confirmation page before a discharge or readmission: the client's name,
+    status and dates (no clinical content). Same rule as the change itself."""
+    client = _status_client(actor, record_number, "client.status_confirm")
+    audit.record(
+        action="client.status_confirm",
+        actor=actor,
+        client=client,
+        object_type="client",
+        object_id=client.pk,
+        reason="readmit" if client.status == Client.Status.DISCHARGED else "discharge",
+    )
+    return client
+
+
 def client_set_status(*, actor: User, record_number: str, discharged: bool, on: date | None = None) -> Client:
     """Discharge a client (or readmit one). Rule: the client's assigned counselors or a
     practice admin. The record is kept; the retention period counts from the last date of
-    service."""
+    service. A discharge date is today or earlier, and not before the last date of
+    service; discharging a discharged client (or readmitting an active one) is refused,
+    so that a second click or a stale page changes nothing."""
     action = "client.discharge" if discharged else "client.readmit"
-    client = selectors.client_for(actor, record_number, WRITE_NOTES)
-    if client is None and actor.is_practice_admin:
-        client = selectors.client_by_record_number(record_number)
-    if client is None:
-        refuse(action, actor, object_type="client", object_id=record_number, reason="no access")
+    client = _status_client(actor, record_number, action)
     with audit.writing():
-        client.status = Client.Status.DISCHARGED if discharged else Client.Status.ACTIVE
-        client.discharged_on = (on or timezone.localdate()) if discharged else None
-        client.save(update_fields=["status", "discharged_on"])
-        audit.record(
-            action=action,
-            actor=actor,
-            client=client,
-            object_type="client",
-            object_id=client.pk,
-            reason=f"on={client.discharged_on}" if discharged else "",
-        )
-    return client
+        client = Client.objects.select_for_update(of=("self",), no_key=True).get(pk=client.pk)
+        today = timezone.localdate()
+        day = (on or today) if discharged else None
+        problem = ""
+        if discharged and client.status == Client.Status.DISCHARGED:
+            problem = f"This client was already discharged on {client.discharged_on:%b %-d, %Y}."
+        elif not discharged and client.status == Client.Status.ACTIVE:
+            problem = "This client is already in active care."
+        elif day is not None and day > today:
+            problem = "The discharge date cannot be in the future."
+        elif day is not None and client.last_service_date and day < client.last_service_date:
+            problem = (
+                f"The discharge date cannot be before the last date of service ({client.last_service_date:%b %-d, %Y})."
+            )
+        if not problem:
+            client.status = Client.Status.DISCHARGED if discharged else Client.Status.ACTIVE
+            client.discharged_on = day
+            client.save(update_fields=["status", "discharged_on"])
+            audit.record(
+                action=action,
+                actor=actor,
+                client=client,
+                object_type="client",
+                object_id=client.pk,
+                reason=f"on={client.discharged_on}" if discharged else "",
+            )
+            return client
+    audit.record(
+        action=action,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        client=client,
+        object_type="client",
+        object_id=client.pk,
+        reason=problem,
+    )
+    raise StatusRefused(problem, client)

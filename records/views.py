@@ -7,7 +7,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from records import services
-from records.forms import AddendumForm, AssignForm, ClientForm, NoteForm, PsychotherapyNoteForm, SignNoteForm
+from records.forms import (
+    AddendumForm,
+    AssignForm,
+    ClientForm,
+    ClientStatusForm,
+    NoteForm,
+    PsychotherapyNoteForm,
+    SignNoteForm,
+)
 from records.models import NoteTemplate
 
 
@@ -33,7 +41,9 @@ def note_create(request, record_number):
     if template not in NoteTemplate.values:
         template = NoteTemplate.SOAP
     client = services.client_for_writing(actor=request.user, record_number=record_number)
-    form = NoteForm(request.POST or None, template=template, initial={"date_of_service": timezone.localdate()})
+    # A discharge summary is dated the day care ended.
+    day = client.discharged_on if template == NoteTemplate.DISCHARGE and client.discharged_on else timezone.localdate()
+    form = NoteForm(request.POST or None, template=template, initial={"date_of_service": day})
     if request.method == "POST" and form.is_valid():
         note = services.note_create(actor=request.user, record_number=record_number, **form.service_kwargs())
         messages.success(request, "Draft saved.")
@@ -171,9 +181,43 @@ def admin_unassign(request, record_number, user_id):
     return redirect("admin_client_assignments", record_number=record_number)
 
 
-@require_POST
 def client_status(request, record_number):
-    discharged = request.POST.get("discharged") == "1"
-    services.client_set_status(actor=request.user, record_number=record_number, discharged=discharged)
-    messages.success(request, "Client discharged. The record is kept." if discharged else "Client readmitted.")
-    return redirect("chart", record_number=record_number)
+    """Discharge or readmit, asked first: GET shows what it means (and asks the date of
+    a discharge), the form posts the change. Works without JavaScript."""
+    form = ClientStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        discharged = form.cleaned_data["discharged"]
+        try:
+            client = services.client_set_status(
+                actor=request.user, record_number=record_number, discharged=discharged, on=form.cleaned_data["on"]
+            )
+        except services.StatusRefused as exc:
+            return _status_page(request, exc.client, form, status=400, problem=str(exc))
+        if discharged:
+            messages.success(request, f"Client discharged on {client.discharged_on:%b %-d, %Y}. The record is kept.")
+        else:
+            messages.success(request, "Client readmitted: in active care again.")
+        if request.user.is_practice_admin:
+            return redirect("admin_clients")
+        return redirect("chart", record_number=record_number)
+    client = services.client_status_review(actor=request.user, record_number=record_number)
+    return _status_page(request, client, form, status=400 if request.method == "POST" else 200)
+
+
+def _status_page(request, client, form, *, status: int, problem: str = ""):
+    from retention.services import client_retention
+
+    discharging = client.status == client.Status.ACTIVE
+    asked = form.cleaned_data.get("discharged") if form.is_bound and hasattr(form, "cleaned_data") else None
+    if not form.is_bound or (asked is not None and asked != discharging):
+        # A first visit, or a page made stale by a change elsewhere: a fresh form for
+        # what can be done now.
+        form = ClientStatusForm(initial={"discharged": "1" if discharging else "0", "on": timezone.localdate()})
+    context = {
+        "client": client,
+        "form": form,
+        "discharging": discharging,
+        "problem": problem,
+        "retention": client_retention(client),
+    }
+    return render(request, "records/client_status.html", context, status=status)

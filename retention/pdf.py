@@ -10,6 +10,7 @@ from consent.pdf import _Doc
 KINDS = {
     "session_notes": "Session notes",
     "addenda": "Addenda",
+    "note_returns": "Supervisors' returns of notes for revision (and their comments)",
     "psychotherapy_notes": "Psychotherapy notes",
     "authorizations": "Authorizations",
     "disclosures": "Disclosure records (and their packages)",

@@ -288,7 +288,7 @@ def _carry_out(client: Client) -> dict[str, int]:
     transaction, after the approval is written (the PostgreSQL guard looks for it)."""
     from consent.models import Authorization, DeliveryLink, Disclosure, Invitation
     from emergency.models import EmergencyAccess
-    from records.models import Addendum, Assignment, PsychotherapyNote, SessionNote
+    from records.models import Addendum, Assignment, NoteReturn, PsychotherapyNote, SessionNote
     from records.permissions import sync_client
 
     removed: dict[str, int] = {}
@@ -298,6 +298,7 @@ def _carry_out(client: Client) -> dict[str, int]:
         queryset.delete()
 
     with disposal_mode(connection):
+        gone("note_returns", NoteReturn.objects.filter(note__client=client))
         gone("addenda", Addendum.objects.filter(note__client=client))
         gone("session_notes", SessionNote.objects.filter(client=client))
         gone("psychotherapy_notes", PsychotherapyNote.objects.filter(client=client))

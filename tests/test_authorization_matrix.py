@@ -88,7 +88,8 @@ MATRIX = [
     ("caseload",                  "GET POST",        "L   D   D   A   A   A   A   A   D   D   V   L"),
     ("chart",                     "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     ("note_create",               "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
-    ("client_status",             "POST",            "L   D   D   A   A   D   D   D   A   A   V   L"),
+    # Discharge (or readmit): a confirmation page, then the change; the care team or an admin.
+    ("client_status",             "GET POST",        "L   D   D   A   A   D   D   D   A   A   V   L"),
     ("psychotherapy_note_create", "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("note_detail",               "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     # Not the author: the edit page sends readers to the note (a note.view event); an
@@ -201,6 +202,7 @@ FORM_DATA = {
     },
     ("emergency_review", "POST"): {"decision": "acknowledged", "comment": "Checked with the counselor."},
     ("disposal_propose", "POST"): lambda case: {"record_number": case.rec.record_number},
+    ("client_status", "POST"): lambda case: {"discharged": "1", "on": timezone.localdate().isoformat()},
     ("retention_hold_release", "POST"): {"reason": "The case was settled."},
 }
 

@@ -159,7 +159,9 @@ class DischargeTest(RecordsTestCase):
 
     def test_assigned_counselor_discharges_and_readmits(self):
         self.sign_in(self.alice)
-        self.client.post(reverse("client_status", args=[self.rec.record_number]), {"discharged": "1"})
+        self.client.post(
+            reverse("client_status", args=[self.rec.record_number]), {"discharged": "1", "on": date.today().isoformat()}
+        )
         self.rec.refresh_from_db()
         self.assertEqual(self.rec.status, "discharged")
         self.assertIsNotNone(self.rec.discharged_on)
@@ -172,7 +174,10 @@ class DischargeTest(RecordsTestCase):
     def test_others_cannot_discharge(self):
         for user in (self.bob, self.sam, self.claire):
             self.sign_in(user)
-            response = self.client.post(reverse("client_status", args=[self.rec.record_number]), {"discharged": "1"})
+            response = self.client.post(
+                reverse("client_status", args=[self.rec.record_number]),
+                {"discharged": "1", "on": date.today().isoformat()},
+            )
             self.assertIn(response.status_code, (403, 404), user)
         self.rec.refresh_from_db()
         self.assertEqual(self.rec.status, "active")
