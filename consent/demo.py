@@ -13,7 +13,6 @@ from consent.models import Authorization
 from consent.text import render_text, text_sha256
 from practice.demo import DEMO_PASSWORD
 from practice.models import User
-from practice.roles import Role
 from records.models import Client
 
 BASE_URL = "http://127.0.0.1:8000"
@@ -66,14 +65,7 @@ def seed() -> str | None:
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         client = Client.objects.order_by("id").first()  # Alex Whitfield, casey's client
         counselor = client.assignments.get(ended_at__isnull=True, kind="primary").counselor
-        user = User.objects.create_user(
-            DEMO_CLIENT_USERNAME,
-            email=DEMO_CLIENT_USERNAME,
-            password=DEMO_PASSWORD,
-            first_name=client.first_name,
-            last_name=client.last_name,
-            role=Role.CLIENT,
-        )
+        user = User.objects.create_client_user(DEMO_CLIENT_USERNAME, email=DEMO_CLIENT_USERNAME, password=DEMO_PASSWORD)
         client.user = user
         client.save(update_fields=["user"])
         pcp = ("Dr. Priya Raman", "Maple Family Medicine", "praman@example.invalid")

@@ -27,9 +27,9 @@ import audit
 from audit.models import AuditEvent, FlagKind, FlagReview, Outcome
 from audit.services import refuse, require_reviewer
 from emergency.models import EmergencyAccess, Reason
+from practice import selectors as practice_selectors
 from practice.exceptions import PermissionDenied
 from practice.models import User
-from practice.roles import Role
 from records import selectors as records_selectors
 from records.models import Client
 from records.permissions import VIEW_CHART
@@ -123,8 +123,7 @@ def emergency_open(*, actor: User, record_number: str, reason: str, justificatio
 def _notify_admins(access: EmergencyAccess, actor: User) -> None:
     """Email every active practice admin: who, which record number, which reason, until
     when. No client name and no justification (those stay in the application)."""
-    admins = list(User.objects.filter(role=Role.PRACTICE_ADMIN, is_active=True).values_list("email", flat=True))
-    admins = [a for a in admins if a]
+    admins = practice_selectors.practice_admin_emails()
     until = timezone.localtime(access.expires_at)
     try:
         if admins:

@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from practice.identity import blind_index, normalise_identifier
 from practice.models import User
 from practice.roles import Role
 
@@ -29,6 +30,19 @@ class SignInForm(AuthenticationForm):
             )
             raise self.get_invalid_login_error()
         return super().clean()
+
+
+class IndexedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, finding accounts by the keyed index of the typed address
+    (emails are encrypted: practice.identity), then comparing the decrypted address."""
+
+    def get_users(self, email):
+        typed = (email or "").strip()
+        if not typed or "\x00" in typed:
+            return
+        for user in User.objects.filter(email_index=blind_index(typed), is_active=True):
+            if user.has_usable_password() and normalise_identifier(user.email or "") == normalise_identifier(typed):
+                yield user
 
 
 class TokenForm(forms.Form):

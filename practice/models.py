@@ -1,7 +1,49 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 
+from practice.identity import INDEX_PREFIX, audit_actor_name, blind_index, client_username
 from practice.roles import CLINICAL_ROLES, STAFF_ROLES, Role
+from records.fields import EncryptedEmailField
+
+
+class UserManager(DjangoUserManager):
+    """Staff are found by their username; clients by the blind index of the name they
+    sign in with (their email), never by the text itself (practice.identity)."""
+
+    def get_queryset(self):
+        # The email is read (and decrypted) only where a use case needs it: the signed-in
+        # user is loaded on every request, and a page must still fail closed, with its
+        # audit event, when a key is wrong, rather than fail while loading the account.
+        return super().get_queryset().defer("email")
+
+    def get_by_natural_key(self, username):
+        user = self.find_by_sign_in_name(username)
+        if user is None:
+            raise self.model.DoesNotExist
+        return user
+
+    def find_by_sign_in_name(self, typed: str):
+        """The account a typed sign-in name belongs to, or None. Security note: a typed
+        `idx:...` never matches a client directly: only the name itself does."""
+        if not typed or "\x00" in typed:
+            return None
+        staff = self.exclude(role=Role.CLIENT).filter(username=typed).first()
+        if staff is not None:
+            return staff
+        return self.filter(role=Role.CLIENT, username=client_username(typed)).first()
+
+    def create_client_user(self, sign_in_name: str, *, email: str | None = None, password: str | None = None):
+        """A client's portal account: the username is the blind index of the name they
+        sign in with, the email is encrypted, and no name is kept (names live on the
+        encrypted Client record)."""
+        user = self.model(username=client_username(sign_in_name), email=email or None, role=Role.CLIENT)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save(using=self._db)
+        return user
 
 
 class User(AbstractUser):
@@ -9,9 +51,19 @@ class User(AbstractUser):
 
     Accounts are deactivated, never deleted: audit events and signed documents point at
     them with on_delete=PROTECT.
+
+    Security note: no client identity in plaintext. A client's `username` is `idx:` and
+    the keyed HMAC of their sign-in email, their first and last name are empty (the
+    Client record holds them, encrypted), and every account's email is encrypted, found
+    through `email_index` (the same keyed HMAC). Staff usernames and names stay readable:
+    they are the workforce's identity in the audit log and on signed documents (README,
+    "Data at rest").
     """
 
     role = models.CharField(max_length=20, choices=Role.choices)
+    # Encrypted and bound to its row (records.fields); looked up by email_index only.
+    email = EncryptedEmailField("email address", blank=True, null=True)
+    email_index = models.CharField(max_length=64, blank=True, db_index=True)
     # Set by a deactivation so the admin pages can say when and why access ended.
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # Clinical supervision: a counselor's supervisor reads their clients' charts, and
@@ -24,7 +76,32 @@ class User(AbstractUser):
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
         ]
 
+    objects = UserManager()
+
     def __str__(self) -> str:
+        if self.role == Role.CLIENT:
+            return audit_actor_name(self)
+        return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        # The index follows the email (a derived column, not a rule of any use case).
+        self.email_index = blind_index(self.email) if self.email else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_index"}
+        if self.role == Role.CLIENT and (self.first_name or self.last_name):
+            raise ValueError("a client account keeps no name: names live on the encrypted Client record")
+        if self.role == Role.CLIENT and "@" in self.username and not self.username.startswith(INDEX_PREFIX):
+            raise ValueError("a client account's username is the blind index of their email, never the email")
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """How pages name the signed-in account: a staff member's name (or username); for
+        a client nothing from the account (it holds no name: pages that need the client's
+        name read the Client record through their services)."""
+        if self.role == Role.CLIENT:
+            return ""
         return self.get_full_name() or self.username
 
     @property

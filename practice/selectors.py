@@ -5,7 +5,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.models import User
-from practice.roles import STAFF_ROLES
+from practice.roles import STAFF_ROLES, Role
 
 
 def has_confirmed_totp(user: User) -> bool:
@@ -15,6 +15,13 @@ def has_confirmed_totp(user: User) -> bool:
 def unused_recovery_code_count(user: User) -> int:
     device = StaticDevice.objects.filter(user=user, confirmed=True).first()
     return device.token_set.count() if device else 0
+
+
+def practice_admin_emails() -> list[str]:
+    """The addresses of the active practice admins (decrypted through the instances:
+    emails are encrypted fields)."""
+    admins = User.objects.filter(role=Role.PRACTICE_ADMIN, is_active=True).only("id", "email")
+    return [admin.email for admin in admins if admin.email]
 
 
 def staff_list() -> QuerySet[User]:

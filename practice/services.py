@@ -27,14 +27,16 @@ from practice.roles import STAFF_ROLES
 
 
 # --- Sign-in ----------------------------------------------------------------------------
-def sign_in(*, request: HttpRequest, user: User) -> None:
-    """Start a session. django.contrib.auth.login cycles the session key (no fixation)."""
+def sign_in(*, request: HttpRequest, user: User, typed_username: str | None = None) -> None:
+    """Start a session. django.contrib.auth.login cycles the session key (no fixation).
+    `typed_username`: the name typed at the sign-in form, whose failures are cleared (a
+    client's stored username is the blind index of it, not the name itself)."""
     from practice.lockout import clear_own_failures
 
     with audit.writing():
         audit.record(action="auth.login", actor=user, object_type="user", object_id=user.pk)
         django_login(request, user)
-        clear_own_failures(user.get_username())
+        clear_own_failures(typed_username or user.get_username())
         now = timezone.now().timestamp()
         request.session[SESSION_LOGIN_AT] = now
         request.session[SESSION_LAST_SEEN] = now
@@ -44,7 +46,7 @@ def _record_refused_sign_in(action: str, username: str, reason: str) -> None:
     """The attempted name is kept only as the id of a real account: people type
     passwords into the username box."""
     # A NUL is no account's name (and PostgreSQL text cannot hold one).
-    user = User.objects.filter(username=username).first() if username and "\x00" not in username else None
+    user = User.objects.find_by_sign_in_name(username)
     audit.record(
         action=action,
         outcome=Outcome.DENIED,

@@ -230,6 +230,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "practice.views.lockout"
 AXES_VERBOSE = False
+# Axes keeps the form's fields of each failed attempt (post_data): never the typed name.
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "token", "csrfmiddlewaretoken"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from practice import selectors, services
 from practice.exceptions import PermissionDenied
-from practice.forms import SignInForm, StaffCreateForm, StaffRoleForm, TokenForm
+from practice.forms import IndexedPasswordResetForm, SignInForm, StaffCreateForm, StaffRoleForm, TokenForm
 from practice.middleware import SESSION_LAST_SEEN, session_expiry_reason
 from practice.models import User
 
@@ -78,7 +78,7 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        services.sign_in(request=self.request, user=form.get_user())
+        services.sign_in(request=self.request, user=form.get_user(), typed_username=form.cleaned_data["username"])
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
@@ -112,6 +112,7 @@ def sign_out(request):
 
 class PasswordReset(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
+    form_class = IndexedPasswordResetForm
 
     def form_valid(self, form):
         services.password_reset_request(

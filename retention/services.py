@@ -336,17 +336,18 @@ def _scrub_portal_account(user_id: int) -> None:
     from practice.services import end_sessions
 
     user = User.objects.get(pk=user_id)
-    old_username = user.username
+    # A client signs in with their email: axes counted their failures under it.
+    old_names = [user.username, *([user.email] if user.email else [])]
     user.username = f"disposed-{user.pk}"
     user.first_name = ""
     user.last_name = ""
-    user.email = ""
+    user.email = None
     user.is_active = False
     user.deactivated_at = user.deactivated_at or timezone.now()
     user.set_unusable_password()
     user.save()
     end_sessions(user)
-    AccessAttempt.objects.filter(username__in=[username_key(old_username), old_username]).delete()
+    AccessAttempt.objects.filter(username__in=[*map(username_key, old_names), *old_names]).delete()
 
 
 def _assert_nothing_left(client: Client) -> None:

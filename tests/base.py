@@ -34,6 +34,9 @@ def strip_csrf(html: bytes | str) -> str:
 
 
 def make_user(username: str, role: str, *, totp: bool = True, **extra) -> User:
+    if role == Role.CLIENT:
+        # As the invitation makes one: signs in with `username`, keeps no name.
+        return User.objects.create_client_user(username, email=f"{username}@example.invalid", password=PASSWORD)
     user = User.objects.create_user(
         username=username,
         password=PASSWORD,

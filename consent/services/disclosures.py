@@ -18,9 +18,9 @@ from audit.services import refuse
 from consent import gate, pdf
 from consent.models import Category, DeliveryLink, Disclosure, LegalBasis
 from consent.services._common import ConsentDenied, _client_for_staff, _sha
+from practice import selectors as practice_selectors
 from practice.exceptions import PermissionDenied
 from practice.models import User
-from practice.roles import Role
 from records import selectors as records_selectors
 from records.models import Client, PsychotherapyNote, SessionNote
 from records.permissions import WRITE_NOTES
@@ -235,7 +235,7 @@ def disclose_without_authorization(
             object_id=disclosure.pk,
             reason=LegalBasis(legal_basis).label,
         )
-        admins = list(User.objects.filter(role=Role.PRACTICE_ADMIN, is_active=True).values_list("email", flat=True))
+        admins = practice_selectors.practice_admin_emails()
         if admins:
             send_mail(
                 f"{settings.PRACTICE_NAME}: disclosure without authorization",

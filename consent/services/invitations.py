@@ -12,7 +12,6 @@ from consent.models import Invitation
 from consent.services._common import _sha
 from practice.exceptions import NotFound
 from practice.models import User
-from practice.roles import Role
 
 
 def invitation_accept(*, token: str, password: str) -> User:
@@ -28,7 +27,8 @@ def invitation_accept(*, token: str, password: str) -> User:
             reason="unknown, used or expired link",
         )
     client = invitation.client
-    if User.objects.filter(username__iexact=client.email).exists():
+    # Looked up by the keyed index, never by the address itself (practice.identity).
+    if User.objects.find_by_sign_in_name(client.email) is not None:
         refuse(
             "invitation.accept",
             None,
@@ -42,16 +42,15 @@ def invitation_accept(*, token: str, password: str) -> User:
         invitation = Invitation.objects.select_for_update(of=("self",), no_key=True).get(pk=invitation.pk)
         if invitation.used_at:  # used by a concurrent request meanwhile
             raise NotFound("This link has already been used.")
-        user = User(
-            username=client.email.lower(),
-            email=client.email,
-            first_name=client.first_name,
-            last_name=client.last_name,
-            role=Role.CLIENT,
+        # The password is checked against the client's email and names (a probe that is
+        # never saved); the account itself keeps neither in plaintext: the username is
+        # the blind index of the email, the email is encrypted, the names stay on the
+        # encrypted Client record.
+        probe = User(
+            username=client.email, email=client.email, first_name=client.first_name, last_name=client.last_name
         )
-        validate_password(password, user)
-        user.set_password(password)
-        user.save()
+        validate_password(password, probe)
+        user = User.objects.create_client_user(client.email, email=client.email, password=password)
         client.user = user
         client.save(update_fields=["user"])
         invitation.used_at = timezone.now()

@@ -52,7 +52,7 @@ class ConsentUrlAccessTest(ConsentTestCase):
         self.assertIsNone(DeliveryLink.objects.get().voided_at)
 
     def test_portal_pages_refuse_staff_and_other_clients(self):
-        other = User.objects.create_user("other-client", password="x-long-password-1", role="client")
+        other = User.objects.create_client_user("other-client", password="x-long-password-1")
         self.other.user = other
         self.other.save()
         for user in (self.alice, self.avery, self.root, other):

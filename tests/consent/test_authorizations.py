@@ -127,7 +127,7 @@ class InvitationCollisionTest(ConsentTestCase):
     def test_an_email_that_already_has_an_account_gets_a_clear_message(self):
         self.rec.user = None
         self.rec.save()
-        User.objects.create_user("claire@example.invalid", password="x-long-password-1", role="client")
+        User.objects.create_client_user("claire@example.invalid", password="x-long-password-1")
         auth = self.prepare()
         services.authorization_send(actor=self.alice, auth_id=auth.pk, request_base_url=BASE_URL)
         token = re.search(r"/invite/([\w-]+)/", mail.outbox[-1].body).group(1)
@@ -231,7 +231,7 @@ class SigningTest(ConsentTestCase):
         self.assertOneEvent("authorization.decline", actor=self.claire)
 
     def test_another_client_cannot_see_or_sign_it(self):
-        other = User.objects.create_user("otherclient", password="x-long-password-1", role="client")
+        other = User.objects.create_client_user("otherclient", password="x-long-password-1")
         self.other.user = other
         self.other.save()
         self.client.force_login(other)

@@ -44,7 +44,7 @@ class PortalTestCase(ConsentTestCase):
         self.auth = self.signed()
         self.disclosure = self.share()
 
-        self.olive = User.objects.create_user("olive", password="x-long-password-1", role="client")
+        self.olive = User.objects.create_client_user("olive", password="x-long-password-1")
         self.other.user = self.olive
         self.other.save()
         self.other_note = self.write_note(author=self.bob, client=self.other, sections={"subjective": OTHER_TEXT})

@@ -143,7 +143,8 @@ class DisposalTest(RetentionTestCase):
         portal = User.objects.get(pk=self.old.user_id)
         self.assertFalse(portal.is_active)
         self.assertFalse(portal.has_usable_password())
-        self.assertNotIn(CANARY.lower(), portal.username + portal.email)
+        self.assertNotIn(CANARY.lower(), portal.username + (portal.email or ""))
+        self.assertEqual((portal.email, portal.email_index), (None, ""))
         # Raw SQL: no canary in any table, in plain text or in any value that still decrypts.
         everything = raw_text_everywhere()
         self.assertNotIn(CANARY, everything)
