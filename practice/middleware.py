@@ -207,3 +207,34 @@ class DecryptionFailureMiddleware:
         return TemplateResponse(
             request, "records/decryption_error.html", {"request_id": getattr(request, "request_id", "")}, status=500
         )
+
+
+class ProductErrorPagesMiddleware:
+    """The product's own 404 page in a demo run too. With DEBUG=1 Django answers a 404
+    with its technical page, which lists every URL pattern of the site, instead of
+    calling handler404 (a 403 already goes to handler403 in either mode). This sends a
+    mistyped address and a refusal raised as a 404 to the same handler as production:
+    the same page, and the same note for the refusal's denied event. Without DEBUG it
+    does nothing: Django calls the handler itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exception:
+                from practice.views import not_found
+
+                return not_found(request, exception)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+
+        if settings.DEBUG and isinstance(exception, Http404):
+            from practice.views import not_found
+
+            return not_found(request, exception)
+        return None

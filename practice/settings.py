@@ -136,6 +136,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "practice.middleware.NoStoreMiddleware",
+    # With DEBUG=1, the product's 404 page instead of Django's technical one.
+    "practice.middleware.ProductErrorPagesMiddleware",
     # AxesMiddleware last: it turns a lockout flagged during authentication into the
     # lockout page.
     "axes.middleware.AxesMiddleware",
