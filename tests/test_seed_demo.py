@@ -38,6 +38,9 @@ class SeedDemoTest(TestCase):
         self.assertIn("casey.counselor", text)
         self.assertIn("TOTP secret", text)
         self.assertIn("totp_code", text)
+        # Printed so that it runs as shown in another terminal (without DJANGO_DEBUG=1 the
+        # settings refuse to start).
+        self.assertIn("DJANGO_DEBUG=1 .venv/bin/python manage.py totp_code USERNAME", text)
 
     @override_settings(DEBUG=False)
     def test_refuses_without_debug(self):

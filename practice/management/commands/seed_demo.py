@@ -1,4 +1,5 @@
 import os
+import shlex
 from base64 import b32encode
 
 from django.core.management.base import BaseCommand
@@ -55,7 +56,14 @@ class Command(BaseCommand):
         port = os.environ.get("PORT", "8000")
         out.write(f"Sign in at http://127.0.0.1:{port}/accounts/login/")
         out.write(f"Every demo account's password: {DEMO_PASSWORD}")
-        out.write("Staff use two-factor. Current code:  .venv/bin/python manage.py totp_code USERNAME")
+        # The command has to run in the demo's environment: without DJANGO_DEBUG=1 the
+        # settings refuse to start (no production secrets), and it reads the same database.
+        env = "DJANGO_DEBUG=1"
+        if os.environ.get("DJANGO_DATA_DIR"):
+            env += f" DJANGO_DATA_DIR={shlex.quote(os.environ['DJANGO_DATA_DIR'])}"
+        out.write(f"Staff use two-factor. Current code:  {env} .venv/bin/python manage.py totp_code USERNAME")
+        if os.environ.get("DATABASE_URL"):
+            out.write("(with the same DATABASE_URL)")
         out.write("(or add the secret below to an authenticator app)")
         for user, secret in staff:
             out.write(f"  {user.username:<20} {user.get_role_display():<20} TOTP secret {secret}")
