@@ -157,3 +157,19 @@ class AssignForm(forms.Form):
         queryset=User.objects.filter(role__in=CLINICAL_ROLES, is_active=True).order_by("last_name")
     )
     kind = forms.ChoiceField(choices=Assignment.Kind.choices)
+
+
+class SearchForm(forms.Form):
+    """The search box of the caseload and the admin's client list (records.search)."""
+
+    q = forms.CharField(
+        label="Find a client",
+        max_length=100,
+        required=False,
+        help_text="Name, preferred name or record number.",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def query(self) -> str:
+        """The words to search for, or '' (no search, or a refused one: see errors)."""
+        return self.cleaned_data.get("q", "") if self.is_bound and self.is_valid() else ""

@@ -361,3 +361,18 @@ class KeyCheck(models.Model):
 
     def __str__(self) -> str:
         return "Key check"
+
+
+class ClientSearchToken(models.Model):
+    """One row of a client's blind search index (records.search): a keyed digest of a
+    name prefix or the date of birth, or a random padding digest. Nothing readable;
+    removed with the client's identifying data at disposal."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["digest", "client"], name="search_digest_client")]
+
+    def __str__(self) -> str:
+        return f"search token of client {self.client_id}"

@@ -19,7 +19,14 @@ from django.utils import timezone
 from practice.models import User
 from practice.roles import CLINICAL_ROLES
 from practice.sql import Columns, build_all, fetch
-from records.models import Addendum, Client, ClientUserObjectPermission, PsychotherapyNote, SessionNote
+from records.models import (
+    Addendum,
+    Client,
+    ClientSearchToken,
+    ClientUserObjectPermission,
+    PsychotherapyNote,
+    SessionNote,
+)
 from records.permissions import VIEW_CHART, WRITE_NOTES
 
 _CLINICAL_ROLES = tuple(sorted(CLINICAL_ROLES))
@@ -352,3 +359,53 @@ def client_by_record_number(record_number: str) -> Client | None:
     if not possible_record_number(record_number):
         return None
     return Client.objects.filter(record_number=record_number).order_by().first()
+
+
+# --- Search (records.search: the blind index) ----------------------------------------------
+SEARCH_LIMIT = 25
+_SEARCH_FIELDS = (
+    "id",
+    "record_number",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "is_minor",
+    "status",
+    "last_service_date",
+    "disposed_at",
+)
+
+
+def search_clients(base: QuerySet[Client], text: str, *, dates: bool, limit: int = SEARCH_LIMIT) -> list[Client]:
+    """Clients of `base` (a permission-filtered queryset) whose record number is the
+    text, or whose names hold every word typed (as prefixes), or (dates=True) whose date
+    of birth it is. One query; only the matches (at most limit + 1) are decrypted."""
+    from functools import reduce
+    from operator import and_, or_
+
+    from records import search
+
+    per_word, dob = search.query_digests(text, dates=dates)
+    numbers = search.record_numbers(text)
+    found = []
+    if numbers:
+        found.append(Q(record_number__in=numbers))
+    if dob:
+        found.append(Q(pk__in=ClientSearchToken.objects.filter(digest__in=dob).values("client_id")))
+    if per_word:
+        found.append(
+            reduce(
+                and_,
+                (Q(pk__in=ClientSearchToken.objects.filter(digest__in=d).values("client_id")) for d in per_word),
+            )
+        )
+    if not found:
+        return []
+    return list(base.filter(reduce(or_, found)).order_by("record_number")[: limit + 1])
+
+
+def searchable_for_clinician(user: User) -> QuerySet[Client]:
+    """What a clinician's search may find and show: the clients whose chart they may
+    read, with the fields of a result row (no address, phone, email)."""
+    return clients_for(user, VIEW_CHART).only(*_SEARCH_FIELDS)

@@ -27,7 +27,7 @@ from practice.exceptions import NotFound, PermissionDenied  # noqa: F401 (NotFou
 from practice.identity import audit_digest
 from practice.models import User
 from practice.roles import CLINICAL_ROLES, Role
-from records import selectors
+from records import search, selectors
 from records.models import TEMPLATE_SECTIONS, Addendum, Assignment, Client, PsychotherapyNote, SessionNote
 from records.permissions import VIEW_CHART, WRITE_NOTES, sync_client
 
@@ -68,6 +68,7 @@ def client_create(*, actor: User, counselor: User | None = None, **fields) -> Cl
         client.save()
         client.record_number = _record_number(client.pk)
         client.save(update_fields=["record_number"])
+        search.index_client(client)
         audit.record(action="client.create", actor=actor, client=client, object_type="client", object_id=client.pk)
         if counselor is not None:
             _assign(actor=actor, client=client, counselor=counselor, kind=Assignment.Kind.PRIMARY)
@@ -190,6 +191,39 @@ def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pr
             object_id=counselor.pk,
             reason=f"supervisor={supervisor.pk if supervisor else None} pre_licensed={pre_licensed}",
         )
+
+
+# --- Search -----------------------------------------------------------------------------
+def _search(actor: User, base, query: str, *, dates: bool, scope: str) -> dict:
+    """Search inside `base`, then record the search: a keyed digest of the words typed
+    (records.search.audit_digest), never the words, and how many were found. Written
+    before anything is returned."""
+    found = selectors.search_clients(base, query, dates=dates)
+    more = len(found) > selectors.SEARCH_LIMIT
+    found = found[: selectors.SEARCH_LIMIT]
+    audit.record(
+        action="client.search",
+        actor=actor,
+        object_type="client",
+        reason=f"scope={scope} query_digest={search.audit_digest(query)} results={len(found)}{'+' if more else ''}",
+    )
+    return {"results": found, "more": more, "query": query}
+
+
+def caseload_search(*, actor: User, query: str) -> dict:
+    """Rule: a counselor or supervisor finds, by name, preferred name, record number or
+    date of birth, only the clients whose chart they may read (the same permission
+    query as the chart). Anyone else is refused, as the caseload refuses them."""
+    if actor.role not in CLINICAL_ROLES:
+        refuse("client.search", actor, object_type="client", reason="not a clinician", not_found=False)
+    return _search(actor, selectors.searchable_for_clinician(actor), query, dates=True, scope="caseload")
+
+
+def admin_client_search(*, actor: User, query: str) -> dict:
+    """Rule: a practice admin finds any client by name or record number (not by date of
+    birth, which their list does not show); nothing clinical is read."""
+    require_admin(actor, "client.search")
+    return _search(actor, selectors.clients_for_admin(), query, dates=False, scope="admin")
 
 
 # --- Counselor and supervisor: reading ---------------------------------------------------

@@ -14,13 +14,20 @@ from records.forms import (
     ClientStatusForm,
     NoteForm,
     PsychotherapyNoteForm,
+    SearchForm,
     SignNoteForm,
 )
 from records.models import NoteTemplate
 
 
 def caseload(request):
-    return render(request, "records/caseload.html", services.caseload_view(actor=request.user))
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    form.fields["q"].help_text = "Name, preferred name, record number or date of birth (YYYY-MM-DD)."
+    if query := form.query():
+        context = services.caseload_search(actor=request.user, query=query)
+    else:
+        context = services.caseload_view(actor=request.user)
+    return render(request, "records/caseload.html", {**context, "search_form": form})
 
 
 def chart(request, record_number):
@@ -143,11 +150,17 @@ def psychotherapy_note_detail(request, note_id):
 def admin_clients(request):
     from retention.selectors import current_policy, retention_date
 
-    clients = list(services.client_list_for_admin(actor=request.user))
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    context = {"search_form": form}
+    if query := form.query():
+        context.update(services.admin_client_search(actor=request.user, query=query))
+        clients = context["results"]
+    else:
+        clients = list(services.client_list_for_admin(actor=request.user))
     policy = current_policy()
     for client in clients:
         client.retain_until = retention_date(client, policy)
-    return render(request, "records/admin_clients.html", {"clients": clients, "policy": policy})
+    return render(request, "records/admin_clients.html", {**context, "clients": clients, "policy": policy})
 
 
 def admin_client_create(request):

@@ -288,7 +288,7 @@ def _carry_out(client: Client) -> dict[str, int]:
     transaction, after the approval is written (the PostgreSQL guard looks for it)."""
     from consent.models import Authorization, DeliveryLink, Disclosure, Invitation
     from emergency.models import EmergencyAccess
-    from records.models import Addendum, Assignment, NoteReturn, PsychotherapyNote, SessionNote
+    from records.models import Addendum, Assignment, ClientSearchToken, NoteReturn, PsychotherapyNote, SessionNote
     from records.permissions import sync_client
 
     removed: dict[str, int] = {}
@@ -308,6 +308,8 @@ def _carry_out(client: Client) -> dict[str, int]:
         Invitation.objects.filter(client=client).delete()
         gone("emergency_accesses", EmergencyAccess.objects.filter(client=client))
         LegalHold.objects.filter(client=client).delete()  # all released (checked)
+    # The blind search index holds digests of the names and date of birth.
+    ClientSearchToken.objects.filter(client=client).delete()
     # The care team's access ends; the assignment history (who, when) is kept.
     Assignment.objects.filter(client=client, ended_at__isnull=True).update(ended_at=timezone.now())
     sync_client(client)

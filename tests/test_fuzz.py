@@ -168,8 +168,10 @@ QUERY_TARGETS = [
     ("two_factor_verify", "unv", ["next"]),
     ("login", "anon", ["next"]),
     ("portal_history", "cli", ["month", "before"]),
+    ("caseload", "cou", ["q"]),
+    ("admin_clients", "adm", ["q"]),
 ]
-QUERY_FORMS = {"EventFilterForm": "audit_log", "HistoryFilterForm": "portal_history"}
+QUERY_FORMS = {"EventFilterForm": "audit_log", "HistoryFilterForm": "portal_history", "SearchForm": "caseload"}
 
 
 class _Requests:
