@@ -1,5 +1,5 @@
 """Reads of consent records for pages that have already checked access and written
-their audit event (the client portal)."""
+their audit event (the client portal, the home pages)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,32 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from consent.models import Authorization, Disclosure
+from practice.models import User
+from records import selectors as records_selectors
 from records.models import Client
+from records.permissions import WRITE_NOTES
 
 
 def client_authorizations(client: Client) -> QuerySet[Authorization]:
     """Every authorization the client has been shown (drafts are the care team's own)."""
     return client.authorizations.exclude(status=Authorization.Status.DRAFT).select_related("prepared_by")
+
+
+def awaiting_client_signature(user: User) -> QuerySet[Authorization]:
+    """Forms sent and not yet signed or declined, on the clients whose care team the user
+    is on (the counselor's home page), the longest-waiting first."""
+    return (
+        Authorization.objects.filter(
+            status=Authorization.Status.PENDING, client__in=records_selectors.clients_for(user, WRITE_NOTES)
+        )
+        .select_related("client")
+        .order_by("sent_at", "id")
+    )
+
+
+def forms_to_sign(client: Client) -> QuerySet[Authorization]:
+    """The client's forms waiting for their signature (the client's home page)."""
+    return client.authorizations.filter(status=Authorization.Status.PENDING).order_by("sent_at", "id")
 
 
 def authorizations_by_id(client: Client, ids: Iterable[int]) -> dict[int, Authorization]:

@@ -13,6 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from practice import home as home_service
 from practice import selectors, services
 from practice.exceptions import PermissionDenied
 from practice.forms import IndexedPasswordResetForm, SignInForm, StaffCreateForm, StaffRoleForm, TokenForm
@@ -213,11 +214,9 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 # --- Home --------------------------------------------------------------------------------
 def home(request):
-    return render(
-        request,
-        "practice/home.html",
-        {"recovery_codes_left": selectors.unused_recovery_code_count(request.user)},
-    )
+    context = home_service.home_view(actor=request.user)
+    context["recovery_codes_left"] = selectors.unused_recovery_code_count(request.user)
+    return render(request, "practice/home.html", context)
 
 
 # --- Staff accounts (practice admins) ----------------------------------------------------

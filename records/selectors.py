@@ -297,6 +297,17 @@ def discharge_summary_due(client: Client) -> bool:
     ).exists()
 
 
+def drafts_for(user: User) -> QuerySet[SessionNote]:
+    """The user's own unsigned drafts, on clients they still write notes for (the home
+    page's "drafts to finish"), oldest date of service first."""
+    return (
+        SessionNote.objects.filter(status=SessionNote.Status.DRAFT, author=user)
+        .filter(_granted(user, WRITE_NOTES, "client__"))
+        .select_related("client")
+        .order_by("date_of_service", "id")
+    )
+
+
 def chart_notes(client: Client) -> QuerySet[SessionNote]:
     return (
         SessionNote.objects.filter(client=client)

@@ -61,7 +61,7 @@ from tests.matrix import CODES, COLUMNS, PERSONAS, Walker, lookup, parse_table, 
 MATRIX = [
     # url name                    methods            anon cli ocl cou cot una sup osu adm su  unv dea
     # Public pages, sign-in and the session.
-    ("home",                      "GET POST",        "L   a   a   a   a   a   a   a   a   a   V   L"),
+    ("home",                      "GET POST",        "L   A   A   A   A   A   A   A   a   a   V   L"),
     ("healthz",                   "GET",             "a   a   a   a   a   a   a   a   a   a   V   a"),
     ("login",                     "GET",             "a   a   a   a   a   a   a   a   a   a   V   a"),
     ("login",                     "POST PUT",        "F   a   a   a   a   a   a   a   a   a   V   F"),

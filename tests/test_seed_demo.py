@@ -34,6 +34,11 @@ class SeedDemoTest(TestCase):
         self.assertTrue(verify_chain().ok)
         kinds = {f.kind for f in flags()}
         self.assertTrue({"after_hours", "denied", "many_charts", "self_provisioning", "role_change"} <= kinds, kinds)
+        # Staff have their recovery codes, as after enrollment: no "0 left" warning at home.
+        from practice.selectors import unused_recovery_code_count
+
+        for person in User.objects.exclude(role="client"):
+            self.assertEqual(unused_recovery_code_count(person), 10, person.username)
         text = out.getvalue()
         self.assertIn("casey.counselor", text)
         self.assertIn("TOTP secret", text)

@@ -2,8 +2,10 @@ import os
 import shlex
 from base64 import b32encode
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.context import operator_context
@@ -47,6 +49,12 @@ class Command(BaseCommand):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+        # Recovery codes, as enrollment gives them: a demo staff member's home page does
+        # not warn that none are left.
+        if not StaticDevice.objects.filter(user=user, confirmed=True).exists():
+            static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+            codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+            StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
         return user, b32encode(device.bin_key).decode()
 
     def _print_sign_in(self, staff):
