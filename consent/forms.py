@@ -84,14 +84,33 @@ class AuthorizationForm(_RequestFields):
 
 
 class ShareForm(_RequestFields):
+    # The recipient, picked from one of the client's authorizations in force instead of
+    # typed (the share page's picker fills it in; the service checks it is this client's
+    # and takes the recipient from it).
+    authorization = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     psychotherapy_notes = forms.BooleanField(
         required=False, label="Release the psychotherapy notes you wrote, instead of the categories above"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "authorization" in self.fields:
+            # Named by the authorization when one is picked; typed otherwise (clean()).
+            self.fields["recipient_name"].required = False
+            self.fields["recipient_email"].required = False
+            if self["authorization"].value():
+                for name in ("recipient_name", "recipient_organization", "recipient_email"):
+                    self.fields[name].widget.attrs["readonly"] = True
+                    self.fields[name].help_text = "From the authorization."
 
     def clean(self):
         data = super().clean()
         if not data.get("psychotherapy_notes") and not data.get("categories"):
             self.add_error("categories", "Choose the information to release.")
+        if "authorization" in self.fields and not data.get("authorization"):
+            for name in ("recipient_name", "recipient_email"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Type the recipient, or start from an authorization above.")
         return data
 
     def request_fields(self) -> dict:
@@ -109,6 +128,8 @@ class ShareForm(_RequestFields):
 
 
 class LegalDisclosureForm(ShareForm):
+    # No authorization on this path: the recipient is typed.
+    authorization = None
     legal_basis = forms.ChoiceField(choices=LegalBasis.choices)
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -116,6 +137,16 @@ class LegalDisclosureForm(ShareForm):
         max_length=2000,
         help_text="Why the law requires or permits this disclosure without consent (20 to 2,000 characters).",
     )
+
+
+def authorization_choice_label(auth: Authorization) -> str:
+    what = (
+        "Psychotherapy notes"
+        if auth.kind == Authorization.Kind.PSYCHOTHERAPY_NOTES
+        else ", ".join(auth.category_labels())
+    )
+    org = f", {auth.recipient_organization}" if auth.recipient_organization else ""
+    return f"#{auth.pk}: {auth.recipient_name}{org} ({what}; until {auth.expires_on:%b %d, %Y})"
 
 
 class SignForm(forms.Form):

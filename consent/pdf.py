@@ -131,11 +131,19 @@ def _drawn_signature(doc, value: str) -> None:
     doc.para("The stored image could not be read, so it is not shown here.")
 
 
+def package_notices(disclosure) -> list[str]:
+    """The notices printed at the head of a disclosure's package (and shown in the
+    preview before it is released)."""
+    notices = [REDISCLOSURE_NOTICE]
+    if disclosure.includes_substance_use:
+        notices.append(PART2_NOTICE)
+    return notices
+
+
 def package_pdf(*, disclosure, client, sections: list[tuple[str, list[str]]]) -> bytes:
     doc = _Doc("Disclosure of health information")
-    doc.para(REDISCLOSURE_NOTICE, bold=True)
-    if disclosure.includes_substance_use:
-        doc.para(PART2_NOTICE, bold=True)
+    for notice in package_notices(disclosure):
+        doc.para(notice, bold=True)
     doc.heading(f"Client: {client.first_name} {client.last_name} (record {client.record_number})")
     doc.para(f"Date of birth: {client.date_of_birth:%B %d, %Y}")
     doc.para(

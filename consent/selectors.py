@@ -31,6 +31,13 @@ def awaiting_client_signature(user: User) -> QuerySet[Authorization]:
     )
 
 
+def active_authorizations(client: Client) -> list[Authorization]:
+    """The client's authorizations in force (signed, not revoked, not expired), newest
+    first: the share form picks its recipient from these."""
+    candidates = client.authorizations.filter(status=Authorization.Status.SIGNED, revoked_at__isnull=True)
+    return [a for a in candidates.order_by("-signed_at", "-id") if a.is_active]
+
+
 def forms_to_sign(client: Client) -> QuerySet[Authorization]:
     """The client's forms waiting for their signature (the client's home page)."""
     return client.authorizations.filter(status=Authorization.Status.PENDING).order_by("sent_at", "id")

@@ -7,8 +7,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from consent import services
-from consent.forms import AuthorizationForm, DownloadForm, InvitationForm, LegalDisclosureForm, ShareForm
+from consent import selectors, services
+from consent.forms import (
+    AuthorizationForm,
+    DownloadForm,
+    InvitationForm,
+    LegalDisclosureForm,
+    ShareForm,
+    authorization_choice_label,
+)
 from practice.exceptions import PermissionDenied
 from records import services as records_services
 
@@ -41,11 +48,22 @@ def authorization_detail(request, auth_id):
     return render(request, "consent/authorization_detail.html", {"auth": auth, "text": text})
 
 
-@require_POST
 def authorization_send(request, auth_id):
-    services.authorization_send(actor=request.user, auth_id=auth_id, request_base_url=_base_url(request))
-    messages.success(request, "Sent. The client gets an email with a link to read and sign it.")
-    return redirect("authorization_detail", auth_id=auth_id)
+    """What the client will receive (GET, or a POST without the previewed text's hash),
+    then, confirmed with that hash, the sending."""
+    shown = request.POST.get("shown_sha256") if request.method == "POST" else None
+    if shown:
+        try:
+            services.authorization_send(
+                actor=request.user, auth_id=auth_id, request_base_url=_base_url(request), shown_sha256=shown
+            )
+        except services.TextChanged:
+            context = services.authorization_send_preview(actor=request.user, auth_id=auth_id)
+            return render(request, "consent/authorization_send.html", {**context, "changed": True})
+        messages.success(request, "Sent. The client gets an email with a link to read and sign it.")
+        return redirect("authorization_detail", auth_id=auth_id)
+    context = services.authorization_send_preview(actor=request.user, auth_id=auth_id)
+    return render(request, "consent/authorization_send.html", context)
 
 
 def authorization_pdf(request, auth_id):
@@ -55,33 +73,129 @@ def authorization_pdf(request, auth_id):
     )
 
 
+# --- Releasing records: the form, a preview of the package, then the release --------------
+# Without JavaScript: the form POSTs to its own URL and gets the preview; the preview
+# carries the same values in hidden fields with a signed copy of them, and its buttons
+# POST them back as step "confirm" (release) or "edit" (the form again, values kept).
+# Nothing is stored or sent before "confirm"; a confirmation whose values differ from the
+# preview it carries (or an old one) is previewed again, not released.
+def _carried(form) -> list[tuple[str, str]]:
+    """The form's cleaned values as (name, text) pairs in a fixed order: what the preview
+    carries to its confirmation, and signs."""
+    pairs = []
+    for name in form.fields:
+        value = form.cleaned_data.get(name)
+        if isinstance(value, list | tuple | set | frozenset):
+            pairs += [(name, str(v)) for v in sorted(value)]
+        elif isinstance(value, bool):
+            pairs += [(name, "on")] if value else []
+        elif value not in (None, ""):
+            pairs.append((name, value.isoformat() if hasattr(value, "isoformat") else str(value)))
+    return pairs
+
+
+def _step(request) -> str:
+    return request.POST.get("step", "preview") if request.method == "POST" else "form"
+
+
+def _preview_or_refusal(request, record_number, form, *, legal: bool):
+    """The preview of what the package will hold; on the authorized path, the gate's
+    refusal instead (403, with the offer to ask the client for exactly this)."""
+    extra = (
+        {"legal_basis": form.cleaned_data["legal_basis"], "justification": form.cleaned_data["justification"]}
+        if legal
+        else {"authorization_id": form.cleaned_data.get("authorization")}
+    )
+    try:
+        preview = services.disclosure_preview(
+            actor=request.user,
+            record_number=record_number,
+            purpose_detail=form.cleaned_data["purpose_detail"],
+            **extra,
+            **form.request_fields(),
+        )
+    except services.ConsentDenied as exc:
+        return _refused(request, form, exc)
+    # The recipient as the preview names it (picked from an authorization, or typed).
+    carried = [(k, v) for k, v in _carried(form) if not k.startswith("recipient_")]
+    carried += [(k, v) for k, v in preview.recipient.items() if v]
+    return render(
+        request,
+        "consent/disclosure_preview.html",
+        {"preview": preview, "carried": carried, "preview_token": services.sign_preview(carried), "legal": legal},
+    )
+
+
+def _refused(request, form, exc):
+    req = exc.request
+    asked = [("recipient_name", req.recipient_name), ("recipient_organization", req.recipient_organization)]
+    asked += [("recipient_email", req.recipient_email)]
+    asked += [(k, v) for k, v in _carried(form) if not k.startswith("recipient_") and k != "authorization"]
+    context = {"form": form, "client": req.client, "denied": exc.decision, "asked": asked}
+    return render(request, "consent/share.html", context, status=403)
+
+
+def _from_authorization(request, authorizations) -> dict:
+    """The form's first values from the authorization picked (?authorization=N): its
+    recipient, information, dates and purpose, so nothing is retyped."""
+    picked = request.GET.get("authorization", "")
+    auth = next((a for a in authorizations if str(a.pk) == picked), None)
+    if auth is None:
+        return {}
+    return {
+        "authorization": auth.pk,
+        "recipient_name": auth.recipient_name,
+        "recipient_organization": auth.recipient_organization,
+        "recipient_email": auth.recipient_email,
+        "categories": list(auth.categories),
+        "information_from": auth.information_from,
+        "information_to": auth.information_to,
+        "purpose": auth.purpose,
+        "purpose_detail": auth.purpose_detail,
+        "psychotherapy_notes": auth.kind == auth.Kind.PSYCHOTHERAPY_NOTES,
+    }
+
+
 def share(request, record_number):
+    step = _step(request)
+    if step in ("preview", "confirm"):
+        form = ShareForm(request.POST)
+        if form.is_valid():
+            if step == "confirm" and services.preview_matches(request.POST.get("preview_token", ""), _carried(form)):
+                return _release(request, record_number, form)
+            return _preview_or_refusal(request, record_number, form, legal=False)
     client = records_services.client_for_writing(
         actor=request.user, record_number=record_number, action="disclosure.compose"
     )
-    form = ShareForm(request.POST or None)
-    denied = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            disclosure = services.share(
-                actor=request.user,
-                record_number=record_number,
-                base_url=_base_url(request),
-                purpose_detail=form.cleaned_data["purpose_detail"],
-                **form.request_fields(),
-            )
-        except services.ConsentDenied as exc:
-            denied = exc.decision
-        else:
-            messages.success(
-                request,
-                f"Released. The recipient was emailed a download link and, separately, "
-                f"an access code (disclosure #{disclosure.pk}).",
-            )
-            return redirect("chart", record_number=record_number)
-    return render(
-        request, "consent/share.html", {"form": form, "client": client, "denied": denied}, status=403 if denied else 200
+    authorizations = selectors.active_authorizations(client)
+    # A form with errors, or "go back and change": the values as they were.
+    form = (
+        ShareForm(request.POST)
+        if request.method == "POST"
+        else ShareForm(initial=_from_authorization(request, authorizations))
     )
+    picks = [(str(a.pk), authorization_choice_label(a)) for a in authorizations]
+    picked = str(form["authorization"].value() or "")
+    return render(request, "consent/share.html", {"form": form, "client": client, "picks": picks, "picked": picked})
+
+
+def _release(request, record_number, form):
+    try:
+        disclosure = services.share(
+            actor=request.user,
+            record_number=record_number,
+            base_url=_base_url(request),
+            purpose_detail=form.cleaned_data["purpose_detail"],
+            **form.request_fields(),
+        )
+    except services.ConsentDenied as exc:
+        return _refused(request, form, exc)
+    messages.success(
+        request,
+        f"Released. The recipient was emailed a download link and, separately, "
+        f"an access code (disclosure #{disclosure.pk}).",
+    )
+    return redirect("chart", record_number=record_number)
 
 
 @require_POST
@@ -134,22 +248,28 @@ def authorization_from_request(request, record_number):
 
 
 def disclose_legal(request, record_number):
+    """The legal-basis path: the same form, preview and confirmation as sharing."""
+    step = _step(request)
+    if step in ("preview", "confirm"):
+        form = LegalDisclosureForm(request.POST)
+        if form.is_valid():
+            if step == "confirm" and services.preview_matches(request.POST.get("preview_token", ""), _carried(form)):
+                disclosure = services.disclose_without_authorization(
+                    actor=request.user,
+                    record_number=record_number,
+                    base_url=_base_url(request),
+                    legal_basis=form.cleaned_data["legal_basis"],
+                    justification=form.cleaned_data["justification"],
+                    purpose_detail=form.cleaned_data["purpose_detail"],
+                    **form.request_fields(),
+                )
+                messages.success(request, f"Released under {disclosure.purpose_text()}. The practice admins were told.")
+                return redirect("chart", record_number=record_number)
+            return _preview_or_refusal(request, record_number, form, legal=True)
     client = records_services.client_for_writing(
         actor=request.user, record_number=record_number, action="disclosure.compose"
     )
     form = LegalDisclosureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        disclosure = services.disclose_without_authorization(
-            actor=request.user,
-            record_number=record_number,
-            base_url=_base_url(request),
-            legal_basis=form.cleaned_data["legal_basis"],
-            justification=form.cleaned_data["justification"],
-            purpose_detail=form.cleaned_data["purpose_detail"],
-            **form.request_fields(),
-        )
-        messages.success(request, f"Released under {disclosure.purpose_text()}. The practice admins were told.")
-        return redirect("chart", record_number=record_number)
     return render(request, "consent/disclose_legal.html", {"form": form, "client": client})
 
 
@@ -193,15 +313,58 @@ def invitation_accept(request, token):
     return render(request, "consent/invitation.html", {"form": form})
 
 
+# What a refused link says: nothing of the records (no client, no categories, no sender).
+LINK_REFUSALS = {
+    "unknown": ("This link is not valid", "Check that the whole link was copied from the email."),
+    "withdrawn": ("This link was withdrawn", "The practice withdrew it, so it no longer opens anything."),
+    "expired": ("This link has expired", "Download links work for a limited time only."),
+    "used_up": ("This link has been used up", "It was used for every download it allowed."),
+    "locked": ("This link is locked", "Too many wrong access codes were entered, so it no longer works."),
+}
+
+
 @login_not_required
 def delivery_download(request, token):
+    """The recipient's page: the link's facts and the code (GET); the code (POST), which
+    gives a page of its own with a one-time download button; the button (POST grant),
+    which gives the package."""
+    if request.method == "POST" and request.POST.get("grant"):
+        try:
+            disclosure, content = services.delivery_download(token=token, grant=request.POST["grant"])
+        except services.LinkRefused as exc:
+            return _link_refused(request, exc, DownloadForm())
+        return _pdf(content, f"records-{disclosure.pk}.pdf")
     form = DownloadForm(request.POST or None)
-    problem = None
     if request.method == "POST" and form.is_valid():
         try:
-            disclosure, content = services.delivery_download(token=token, code=form.cleaned_data["code"])
-        except PermissionDenied:
-            problem = "That did not work. Check the code, or ask the practice for a new link."
+            state, grant = services.delivery_unlock(token=token, code=form.cleaned_data["code"])
+        except services.LinkRefused as exc:
+            return _link_refused(request, exc, form)
+        return render(
+            request,
+            "consent/download_ready.html",
+            {"state": state, "grant": grant, "grant_minutes": services.delivery.GRANT_MINUTES},
+        )
+    try:
+        state = services.delivery_open(token=token)
+    except services.LinkRefused as exc:
+        return _link_refused(request, exc, form)
+    return render(request, "consent/download.html", {"form": form, "state": state})
+
+
+def _link_refused(request, exc, form):
+    if exc.state is not None:
+        # A wrong code, or a used download button: the code again, with what is left.
+        if exc.kind == "wrong_code":
+            tries = exc.state.tries_left
+            problem = (
+                f"That access code is not right. {tries} tr{'y' if tries == 1 else 'ies'} left before this link locks."
+            )
         else:
-            return _pdf(content, f"records-{disclosure.pk}.pdf")
-    return render(request, "consent/download.html", {"form": form, "problem": problem}, status=403 if problem else 200)
+            problem = "That download button was already used or is too old. Enter the access code again."
+            form = DownloadForm()
+        context = {"form": form, "state": exc.state, "problem": problem}
+        return render(request, "consent/download.html", context, status=403)
+    title, text = LINK_REFUSALS[exc.kind]
+    status = 404 if exc.kind == "unknown" else 403
+    return render(request, "consent/download_refused.html", {"refusal": {"title": title, "text": text}}, status=status)

@@ -123,7 +123,9 @@ MATRIX = [
     ("accounting",                "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     ("accounting_pdf",            "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     ("authorization_detail",      "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
-    ("authorization_send",        "POST",            "L   D   D   A   A   D   D   D   D   D   V   L"),
+    # Sending an authorization: what the client will receive (GET, or a POST without the
+    # previewed text's hash, as the walk sends it), then the sending.
+    ("authorization_send",        "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("authorization_pdf",         "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     # The client portal: the client's own record only.
     ("portal_home",               "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
@@ -160,7 +162,9 @@ MATRIX = [
     ("emergency_review",          "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
     # People outside the practice: a one-time link (the form shows nothing of the record).
     ("invitation_accept",         "GET POST",        "a   a   a   a   a   a   a   a   a   a   V   a"),
-    ("delivery_download",         "GET POST",        "a   a   a   a   a   a   a   a   a   a   V   a"),
+    # The recipient's page: opening a usable link is audited (who sent it, until when,
+    # downloads left: an event of the client's record), whoever opens it.
+    ("delivery_download",         "GET POST",        "A   A   A   A   A   A   A   A   A   A   V   A"),
 ]
 # fmt: on
 

@@ -164,6 +164,7 @@ QUERY_TARGETS = [
     ("audit_log", "adm", ["actor", "client", "action", "outcome", "date_from", "date_to", "before"]),
     ("audit_export", "adm", ["actor", "client", "action", "outcome", "date_from", "date_to"]),
     ("note_create", "cou", ["template"]),
+    ("share", "cou", ["authorization"]),
     ("emergency_open", "una", ["client"]),
     ("two_factor_verify", "unv", ["next"]),
     ("login", "anon", ["next"]),

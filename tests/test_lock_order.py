@@ -141,6 +141,10 @@ class ChainLockComesFirstTest(ConsentTestCase):
         link = DeliveryLink.objects.get()
         token = re.search(r"/d/([\w-]+)/", mail.outbox[-2].body).group(1)
         code = re.search(r"code .*: (\d+)", mail.outbox[-1].body).group(1)
-        self.assertChainLockFirst(lambda: consent_services.delivery_download(token=token, code=code))
+        grant = {}
+        self.assertChainLockFirst(
+            lambda: grant.setdefault("value", consent_services.delivery_unlock(token=token, code=code)[1])
+        )
+        self.assertChainLockFirst(lambda: consent_services.delivery_download(token=token, grant=grant["value"]))
         self.assertEqual(DeliveryLink.objects.get(pk=link.pk).downloads, 1)
         self.assertChainLockFirst(lambda: consent_services.authorization_revoke(actor=self.claire, auth_id=auth.pk))

@@ -6,7 +6,9 @@
 - portal: the client portal's home page;
 - disclosures: the one disclosure path through the consent gate, the legal-basis path,
   cancellation;
-- delivery: a recipient downloads a package with link and code;
+- preview: what a disclosure's package will hold, and what the client receives when an
+  authorization is sent, before either happens (the confirmations);
+- delivery: a recipient opens the link, enters the code, downloads the package;
 - accounting: the accounting of disclosures and the chart's consent summary.
 
 Every use case checks access, writes its audit event (changes: in the same transaction;
@@ -16,20 +18,24 @@ reads: before returning), and records refusals.
 from consent.services._common import ACCOUNTING_YEARS, ConsentDenied
 from consent.services.accounting import accounting, accounting_pdf, chart_consents
 from consent.services.authorizations import (
+    TextChanged,
     authorization_pdf,
     authorization_prepare,
     authorization_send,
     authorization_view,
 )
-from consent.services.delivery import delivery_download
+from consent.services.delivery import LinkRefused, delivery_download, delivery_open, delivery_unlock
 from consent.services.disclosures import disclose_without_authorization, disclosure_cancel, share
 from consent.services.invitations import invitation_accept, invitation_is_valid
 from consent.services.portal import portal_home
+from consent.services.preview import authorization_send_preview, disclosure_preview, preview_matches, sign_preview
 from consent.services.signing import authorization_decline, authorization_revoke, authorization_sign, sign_problem
 
 __all__ = [
     "ACCOUNTING_YEARS",
     "ConsentDenied",
+    "LinkRefused",
+    "TextChanged",
     "accounting",
     "accounting_pdf",
     "authorization_decline",
@@ -37,15 +43,21 @@ __all__ = [
     "authorization_prepare",
     "authorization_revoke",
     "authorization_send",
+    "authorization_send_preview",
     "authorization_sign",
     "authorization_view",
     "chart_consents",
     "delivery_download",
+    "delivery_open",
+    "delivery_unlock",
     "disclose_without_authorization",
+    "disclosure_preview",
     "disclosure_cancel",
     "invitation_accept",
     "invitation_is_valid",
     "portal_home",
+    "preview_matches",
     "share",
+    "sign_preview",
     "sign_problem",
 ]

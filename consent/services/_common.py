@@ -20,9 +20,12 @@ ACCOUNTING_YEARS = 6
 class ConsentDenied(PermissionDenied):
     """The gate refused a disclosure; `decision.reasons` says what is missing."""
 
-    def __init__(self, decision: gate.Decision):
+    def __init__(self, decision: gate.Decision, request: gate.DisclosureRequest | None = None):
         super().__init__("; ".join(decision.reasons))
         self.decision = decision
+        # What was asked, with the recipient the gate saw (picked or typed): the page
+        # offers to send the client an authorization for exactly this.
+        self.request = request
 
 
 def _sha(value: str) -> str:

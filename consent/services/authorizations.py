@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 import audit
+from audit.models import Outcome
 from audit.services import refuse
 from consent import pdf
 from consent.models import Authorization, Invitation
 from consent.services._common import _authorization_for, _client_for_staff, _sha
-from consent.text import render_text
+from consent.text import render_text, text_sha256
 from practice.exceptions import NotFound, PermissionDenied
 from practice.models import User
 from records import selectors as records_selectors
@@ -38,13 +39,25 @@ def authorization_prepare(*, actor: User, record_number: str, **fields) -> Autho
     return auth
 
 
-def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> Authorization:
-    """Send a draft to the client: by email, with a one-time invitation when the client
-    has no portal account yet."""
-    auth = _authorization_for(actor, auth_id, "authorization.send", for_client=False)
+class TextChanged(PermissionDenied):
+    """The form's text is no longer the one the preview showed: show it again."""
+
+
+def invitation_email(link: str) -> tuple[str, str]:
+    """The email a client receives when a form is sent to them (subject, body)."""
+    return (
+        f"{settings.PRACTICE_NAME}: a form is waiting for your signature",
+        "A release-of-information form is waiting for you to read and sign.\n\n"
+        f"Open it here: {link}\n\nNothing about your care is in this email.",
+    )
+
+
+def _sendable(actor: User, auth_id: int, action: str) -> Authorization:
+    """A draft the actor may send: the care team's, to a client who can be reached."""
+    auth = _authorization_for(actor, auth_id, action, for_client=False)
     if records_selectors.client_for(actor, auth.client.record_number, WRITE_NOTES) is None:
         refuse(
-            "authorization.send",
+            action,
             actor,
             client=auth.client,
             object_type="authorization",
@@ -54,7 +67,7 @@ def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> A
         )
     if auth.status != Authorization.Status.DRAFT:
         refuse(
-            "authorization.send",
+            action,
             actor,
             client=auth.client,
             object_type="authorization",
@@ -62,9 +75,30 @@ def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> A
             reason=f"already {auth.get_status_display().lower()}",
             not_found=False,
         )
-    client = auth.client
-    if not client.user_id and not client.email:
+    if not auth.client.user_id and not auth.client.email:
         raise PermissionDenied("The client has no email address on file; add one before sending.")
+    return auth
+
+
+def authorization_send(
+    *, actor: User, auth_id: int, request_base_url: str, shown_sha256: str | None = None
+) -> Authorization:
+    """Send a draft to the client: by email, with a one-time invitation when the client
+    has no portal account yet. With shown_sha256 (the confirmation of a preview): only
+    if the form's text is still the one the preview showed, else TextChanged (audited)."""
+    auth = _sendable(actor, auth_id, "authorization.send")
+    client = auth.client
+    if shown_sha256 is not None and shown_sha256 != text_sha256(render_text(auth)):
+        audit.record(
+            action="authorization.send",
+            actor=actor,
+            outcome=Outcome.DENIED,
+            client=client,
+            object_type="authorization",
+            object_id=auth.pk,
+            reason="the text changed since the preview",
+        )
+        raise TextChanged("The form's text changed since the preview.")
     with audit.writing():
         auth.status = Authorization.Status.PENDING
         auth.sent_at = timezone.now()
@@ -88,10 +122,10 @@ def authorization_send(*, actor: User, auth_id: int, request_base_url: str) -> A
             reason="with invitation" if not client.user_id else "",
         )
         # Sent after the audit write, inside the transaction: a failed send rolls back.
+        subject, body = invitation_email(link)
         send_mail(
-            f"{settings.PRACTICE_NAME}: a form is waiting for your signature",
-            "A release-of-information form is waiting for you to read and sign.\n\n"
-            f"Open it here: {link}\n\nNothing about your care is in this email.",
+            subject,
+            body,
             None,
             [client.user.email if client.user_id else client.email],
         )

@@ -74,7 +74,7 @@ def _package_sections(
     return sections
 
 
-def _create_disclosure(
+def _disclosure_draft(
     *,
     actor,
     client,
@@ -83,16 +83,16 @@ def _create_disclosure(
     legal_basis: str,
     justification: str,
     purpose_detail: str,
-    base_url: str,
-) -> tuple[Disclosure, str]:
-    now = timezone.now()
-    disclosure = Disclosure(
+) -> Disclosure:
+    """The disclosure record as it will be made (unsaved): the release saves it, the
+    preview describes it."""
+    return Disclosure(
         client=client,
         authorization=authorization,
         legal_basis=legal_basis,
         justification=justification,
         made_by=actor,
-        made_at=now,
+        made_at=timezone.now(),
         recipient_name=req.recipient_name,
         recipient_organization=req.recipient_organization,
         recipient_email=req.recipient_email,
@@ -104,6 +104,29 @@ def _create_disclosure(
         includes_psychotherapy_notes=req.psychotherapy_notes,
         includes_substance_use=Category.SUBSTANCE_USE in req.categories,
     )
+
+
+def _create_disclosure(
+    *,
+    actor,
+    client,
+    req: gate.DisclosureRequest,
+    authorization,
+    legal_basis: str,
+    justification: str,
+    purpose_detail: str,
+    base_url: str,
+) -> tuple[Disclosure, str]:
+    disclosure = _disclosure_draft(
+        actor=actor,
+        client=client,
+        req=req,
+        authorization=authorization,
+        legal_basis=legal_basis,
+        justification=justification,
+        purpose_detail=purpose_detail,
+    )
+    now = disclosure.made_at
     sections = _package_sections(
         client=client,
         actor=actor,
@@ -196,7 +219,7 @@ def share(
         object_id=client.pk,
         reason="; ".join(decision.reasons)[:500],
     )
-    raise ConsentDenied(decision)
+    raise ConsentDenied(decision, request=req)
 
 
 def disclose_without_authorization(

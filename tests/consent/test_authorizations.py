@@ -32,7 +32,9 @@ class PrepareAndSendTest(ConsentTestCase):
         )
         auth = Authorization.objects.get()
         self.assertRedirects(response, reverse("authorization_detail", args=[auth.pk]))
-        self.client.post(reverse("authorization_send", args=[auth.pk]))
+        self.client.post(
+            reverse("authorization_send", args=[auth.pk]), {"shown_sha256": text_sha256(render_text(auth))}
+        )
         auth.refresh_from_db()
         self.assertEqual(auth.status, "pending")
         self.assertIn(f"/my/authorizations/{auth.pk}/", mail.outbox[-1].body)
@@ -90,7 +92,8 @@ class PrepareAndSendTest(ConsentTestCase):
             self.assertIn(
                 self.client.get(reverse("authorization_new", args=[self.rec.record_number])).status_code, (403, 404)
             )
-            self.assertIn(self.client.post(reverse("authorization_send", args=[auth.pk])).status_code, (403, 404))
+            response = self.client.post(reverse("authorization_send", args=[auth.pk]), {"shown_sha256": "0" * 64})
+            self.assertIn(response.status_code, (403, 404))
         auth.refresh_from_db()
         self.assertEqual(auth.status, "draft")
         self.assertEqual(len(self.events("authorization.send", outcome=Outcome.DENIED)), 4)
@@ -254,6 +257,7 @@ class RevocationTest(ConsentTestCase):
         self.client.logout()
         response = self.client.post(reverse("delivery_download", args=[token]), {"code": code})
         self.assertEqual(response.status_code, 403)
+        self.assertContains(response, "This link was withdrawn", status_code=403)
         event = self.events("disclosure.download")[-1]
         self.assertEqual(event.outcome, Outcome.DENIED)
         self.assertIn("voided (authorization revoked)", event.reason)
@@ -279,7 +283,11 @@ class DeliveryTest(ConsentTestCase):
         self.code = re.search(r"code .*: (\d+)", mail.outbox[-1].body).group(1)
 
     def download(self, code=None, token=None):
-        return self.client.post(reverse("delivery_download", args=[token or self.token]), {"code": code or self.code})
+        """The code, then (if accepted) the one-time download button of the page it gives."""
+        url = reverse("delivery_download", args=[token or self.token])
+        response = self.client.post(url, {"code": code or self.code})
+        grant = re.search(r'name="grant" value="([^"]+)"', response.content.decode())
+        return self.client.post(url, {"grant": grant.group(1)}) if grant else response
 
     def test_the_right_code_returns_the_package_with_its_notices(self):
         response = self.download()
@@ -292,7 +300,7 @@ class DeliveryTest(ConsentTestCase):
 
     def test_wrong_code_expired_overused_voided_and_unknown_are_refused_and_audited(self):
         self.assertEqual(self.download(code="00000000").status_code, 403)
-        self.assertEqual(self.download(token="nope").status_code, 403)
+        self.assertEqual(self.download(token="nope").status_code, 404)
         for _ in range(3):
             self.assertEqual(self.download().status_code, 200)
         self.assertEqual(self.download().status_code, 403)  # limit reached

@@ -119,7 +119,9 @@ class RotationWithDisclosuresTest(ConsentTestCase):
         # The recipient's download: the disclosure's package, decrypted under the new key.
         self.client.logout()
         link, code = self.delivery_for(RECIPIENT["recipient_email"])
-        response = self.client.post(link, {"code": code})
+        page = self.client.post(link, {"code": code}).content.decode()
+        grant = re.search(r'name="grant" value="([^"]+)"', page).group(1)
+        response = self.client.post(link, {"grant": grant})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "application/pdf")
         self.assertFalse(self.events("record.decrypt_failed"))
