@@ -7,7 +7,8 @@ the home page, GET only (no sign-out, no downloads, nothing a form posts), at mo
 PAGES_PER_PERSONA pages and PER_PATTERN pages of one URL pattern (ids and record numbers
 count as one). It fails naming each page that is wider than the phone
 (`document.documentElement.scrollWidth` above 390), each box that scrolls sideways (a
-table that cuts off its columns) and each console error (a CSP violation). New pages are
+table that cuts off its columns), each stacked table cell without its label, each form
+control under 24 px tall and each console error (a CSP violation). New pages are
 found by the crawl itself: no list of URLs to keep up to date.
 
 Screenshots go to test-artifacts/ (git-ignored): phone-<persona>-<page>.png at 390 px, and
@@ -74,6 +75,22 @@ UNLABELLED = """() => {
     if (!td.hasAttribute('data-label')) {
       out.push(`a stacked table's cell has no data-label: "${td.textContent.trim().slice(0, 40)}"`);
       break;
+    }
+  }
+  return out;
+}"""
+# Form controls a finger can hit: at least 24 px tall (WCAG 2.2, 2.5.8); an unstyled
+# input (a type the stylesheet forgot) is about 20.
+SMALL_TARGETS = """() => {
+  const out = [];
+  const controls = document.querySelectorAll(
+    'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, button:not(.link), a.button');
+  for (const el of controls) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (r.height < 24) {
+      const name = el.getAttribute('name') || el.textContent.trim().slice(0, 30);
+      out.push(`${el.tagName.toLowerCase()} "${name}" is ${Math.round(r.height)}px tall (under 24)`);
     }
   }
   return out;
@@ -167,7 +184,7 @@ class Sweep:
         if width > PHONE["width"]:
             widest = page.evaluate(WIDEST, PHONE["width"])
             self.problems.append(f"{name}: {width}px wide at {PHONE['width']}px ({'; '.join(widest)})")
-        for box in page.evaluate(SIDEWAYS) + page.evaluate(UNLABELLED):
+        for box in page.evaluate(SIDEWAYS) + page.evaluate(UNLABELLED) + page.evaluate(SMALL_TARGETS):
             self.problems.append(f"{name}: {box}")
         # The browser reports a page's own 403 or 404 status as a console error: that
         # one is the page working; anything else (a CSP violation) is not.
@@ -188,6 +205,9 @@ class Sweep:
               ...[...document.querySelectorAll('a[href]')].filter(a => !a.hasAttribute('download')).map(a => a.href),
               ...[...document.querySelectorAll('form')]
                  .filter(f => (f.getAttribute('method') || 'get').toLowerCase() === 'get').map(f => f.action),
+              // A search box, searched: its results are a page of their own.
+              ...[...document.querySelectorAll('form input[type=search][name]')].map(i => {
+                 const url = new URL(i.form.action); url.searchParams.set(i.name, 'alex'); return url.href; }),
             ]"""
         )
 
