@@ -74,6 +74,19 @@ class NoteForm(forms.Form):
             "sections": {key: data.get(f"section_{key}", "") for key, _ in TEMPLATE_SECTIONS[self.template_key]},
         }
 
+    def unchanged_from(self, note) -> bool:
+        """Whether this valid form holds exactly the saved draft (same version, same
+        values): signing it then needs no save first."""
+        data = self.service_kwargs()
+        return (
+            self.cleaned_data.get("version") == note.version
+            and data["date_of_service"] == note.date_of_service
+            and data["duration_minutes"] == note.duration_minutes
+            and data["service_type"] == note.service_type
+            and data["template"] == note.template
+            and data["sections"] == {key: note.sections.get(key, "") for key in data["sections"]}
+        )
+
     @classmethod
     def initial_from(cls, note) -> dict:
         initial = {

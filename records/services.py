@@ -451,6 +451,27 @@ def note_update(
     _refuse_change("note.update", actor, note, problem, reason)
 
 
+def note_sign_review(*, actor: User, note_id: int) -> SessionNote:
+    """The confirmation before signing: the draft as saved, which is what a signature
+    will lock. Rule: as signing (the author, a draft). A read: one note.view event."""
+    note = _draft_for_author(actor, note_id, "note.sign")
+    audit.record(
+        action="note.view",
+        actor=actor,
+        client=note.client,
+        object_type="session_note",
+        object_id=note.pk,
+        reason="sign confirmation",
+    )
+    return note
+
+
+def require_signable_draft(*, actor: User, note_id: int) -> None:
+    """Rule of signing, checked before anything is shown or asked: the author, a draft.
+    A refusal is recorded (note.sign, denied) and raised."""
+    _draft_for_author(actor, note_id, "note.sign")
+
+
 def note_sign(*, actor: User, note_id: int, version: int | None = None) -> SessionNote:
     """Signing locks the note: it stores the signer, the time and a SHA-256 of the
     canonical content. Pre-licensed authors' notes then wait for co-signature. With

@@ -3,6 +3,7 @@ service call that checks access and writes its audit event."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -53,6 +54,8 @@ def note_create(request, record_number):
     form = NoteForm(request.POST or None, template=template, initial={"date_of_service": day})
     if request.method == "POST" and form.is_valid():
         note = services.note_create(actor=request.user, record_number=record_number, **form.service_kwargs())
+        if request.POST.get("action") == "sign":
+            return _to_sign_confirmation(note)
         messages.success(request, "Draft saved.")
         return redirect("note_edit", note_id=note.pk)
     return render(request, "records/note_form.html", {"form": form, "client": client, "note": None})
@@ -73,8 +76,13 @@ def note_edit(request, note_id):
         return redirect("note_detail", note_id=note.pk)
     form = NoteForm(request.POST or None, template=note.template, initial=NoteForm.initial_from(note))
     if request.method == "POST" and form.is_valid():
+        signing = request.POST.get("action") == "sign"
+        if signing and form.unchanged_from(note):
+            return _to_sign_confirmation(note)
         try:
-            services.note_update(
+            # "Save and sign": what is on screen is saved first, so a signature never
+            # locks an older text than the one the author was looking at.
+            note = services.note_update(
                 actor=request.user, note_id=note.pk, version=form.cleaned_data["version"], **form.service_kwargs()
             )
         except services.StaleDraft as exc:
@@ -85,6 +93,8 @@ def note_edit(request, note_id):
         except services.NoteLocked as exc:
             messages.error(request, str(exc))
             return redirect("note_detail", note_id=note.pk)
+        if signing:
+            return _to_sign_confirmation(note)
         messages.success(request, "Draft saved.")
         return redirect("note_edit", note_id=note.pk)
     return render(request, "records/note_form.html", {"form": form, "client": note.client, "note": note})
@@ -100,18 +110,40 @@ def note_print(request, note_id):
     return render(request, "records/note_print.html", {"note": note})
 
 
-@require_POST
+def _to_sign_confirmation(note):
+    return redirect(f"{reverse('note_sign', args=[note.pk])}?version={note.version}")
+
+
 def note_sign(request, note_id):
-    form = SignNoteForm(request.POST)
-    # A malformed version counts as stale (0 matches no version): nothing is signed unseen.
-    version = (form.cleaned_data["version"] if form.is_valid() else 0) if request.POST.get("version") else None
+    """GET: what a signature will lock (the draft as saved: each section), and the button
+    that signs exactly that version. POST: sign the version the confirmation showed; a
+    draft saved elsewhere since is not signed unseen (the editor says so)."""
+    if request.method == "POST":
+        if not request.POST.get("version"):
+            # Nothing is signed without its confirmation: ask first.
+            services.require_signable_draft(actor=request.user, note_id=note_id)
+            return redirect("note_sign", note_id=note_id)
+        form = SignNoteForm(request.POST)
+        # A malformed version counts as stale (0 matches no version): nothing is signed unseen.
+        version = (form.cleaned_data["version"] if form.is_valid() else None) or 0
+        try:
+            note = services.note_sign(actor=request.user, note_id=note_id, version=version)
+        except services.StaleDraft as exc:
+            messages.error(request, str(exc))
+            return redirect("note_edit", note_id=note_id)
+        done = "Note signed. It can no longer be changed; corrections are addenda."
+        if note.needs_cosign:
+            done += " It now waits for your supervisor's co-signature."
+        messages.success(request, done)
+        return redirect("note_detail", note_id=note_id)
     try:
-        services.note_sign(actor=request.user, note_id=note_id, version=version)
-    except services.StaleDraft as exc:
+        note = services.note_sign_review(actor=request.user, note_id=note_id)
+    except services.NoteLocked as exc:
         messages.error(request, str(exc))
-        return redirect("note_edit", note_id=note_id)
-    messages.success(request, "Note signed. It can no longer be changed; corrections are addenda.")
-    return redirect("note_detail", note_id=note_id)
+        return redirect("note_detail", note_id=note_id)
+    asked = request.GET.get("version")
+    context = {"note": note, "changed_elsewhere": asked is not None and asked != str(note.version)}
+    return render(request, "records/note_sign.html", context)
 
 
 @require_POST

@@ -97,7 +97,8 @@ MATRIX = [
     ("note_edit",                 "GET",             "L   D   D   A   A   D   A   D   D   D   V   L"),
     ("note_edit",                 "POST",            "L   D   D   A   D   D   D   D   D   D   V   L"),
     ("note_print",                "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
-    ("note_sign",                 "POST",            "L   D   D   A   D   D   D   D   D   D   V   L"),
+    # Signing: a confirmation of what will be locked (the author, a draft), then the signature.
+    ("note_sign",                 "GET POST",        "L   D   D   A   D   D   D   D   D   D   V   L"),
     ("note_cosign",               "POST",            "L   D   D   D   D   D   A   D   D   D   V   L"),
     ("addendum_create",           "POST",            "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("psychotherapy_note_detail", "GET POST",        "L   D   D   A   D   D   D   D   D   D   V   L"),
@@ -206,6 +207,7 @@ FORM_DATA = {
     },
     ("emergency_review", "POST"): {"decision": "acknowledged", "comment": "Checked with the counselor."},
     ("disposal_propose", "POST"): lambda case: {"record_number": case.rec.record_number},
+    ("note_sign", "POST"): lambda case: {"version": str(case.draft_note.version)},
     ("client_status", "POST"): lambda case: {"discharged": "1", "on": timezone.localdate().isoformat()},
     ("retention_hold_release", "POST"): {"reason": "The case was settled."},
 }

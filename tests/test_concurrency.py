@@ -137,7 +137,11 @@ class LockOrderUnderConcurrencyTest(TransactionTestCase):
         before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
 
         plans = [
-            ("signer", {"alice": alice}, [("alice", "post", reverse("note_sign", args=[n.pk]), {}) for n in drafts]),
+            (
+                "signer",
+                {"alice": alice},
+                [("alice", "post", reverse("note_sign", args=[n.pk]), {"version": "1"}) for n in drafts],
+            ),
             ("writer", {"sam": sam, "claire": claire, "alice": alice}, others),
         ]
         for r in range(READERS):

@@ -38,7 +38,7 @@ class NoteWritingTest(RecordsTestCase):
     def test_signing_locks_the_note_with_signer_time_and_hash(self):
         note = self.write_note()
         self.sign_in(self.alice)
-        self.client.post(reverse("note_sign", args=[note.pk]))
+        self.client.post(reverse("note_sign", args=[note.pk]), {"version": "1"})
         note.refresh_from_db()
         self.assertEqual((note.status, note.signed_by), ("signed", self.alice))
         self.assertIsNotNone(note.signed_at)
