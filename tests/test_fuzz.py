@@ -165,6 +165,7 @@ QUERY_TARGETS = [
     ("audit_export", "adm", ["actor", "client", "action", "outcome", "date_from", "date_to"]),
     ("note_create", "cou", ["template"]),
     ("share", "cou", ["authorization"]),
+    ("note_sign", "cou", ["version"]),
     ("emergency_open", "una", ["client"]),
     ("two_factor_verify", "unv", ["next"]),
     ("login", "anon", ["next"]),
