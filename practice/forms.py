@@ -93,3 +93,29 @@ class StaffRoleForm(forms.Form):
         if role == self.current_role:
             raise forms.ValidationError("That is already their role. Choose another one.")
         return role
+
+
+class SupervisionForm(forms.Form):
+    """A counselor's supervisor and pre-licensed status (records.services.set_supervision)."""
+
+    supervisor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="No supervisor")
+    pre_licensed = forms.BooleanField(
+        required=False,
+        label="Pre-licensed: each note they sign waits for the supervisor's co-signature",
+        help_text="Until it is co-signed, a note is left out of every disclosure package.",
+    )
+
+    def __init__(self, *args, member: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].queryset = (
+            User.objects.filter(role=Role.SUPERVISOR, is_active=True).exclude(pk=member.pk).order_by("last_name")
+        )
+        self.fields["supervisor"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["supervisor"].initial = member.supervisor_id
+        self.fields["pre_licensed"].initial = member.is_pre_licensed
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pre_licensed") and not data.get("supervisor") and "supervisor" not in self.errors:
+            self.add_error("supervisor", "A pre-licensed counselor needs a supervisor to co-sign their notes.")
+        return data

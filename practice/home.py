@@ -56,16 +56,30 @@ def _drafts(user: User) -> Block:
     return _block("drafts", "Drafts to finish", "No unsigned drafts.", selectors.drafts_for(user), reverse("caseload"))
 
 
+def _returned(user: User) -> Block:
+    """The author's notes their supervisor returned for revision, not yet answered."""
+    from records import selectors
+
+    return _block(
+        "returned",
+        "Returned to you for revision",
+        "No notes are returned to you.",
+        selectors.returned_to_me(user),
+        reverse("caseload") + "#returned-to-me",
+    )
+
+
 def _awaiting_cosign(user: User) -> Block:
     """Notes by a pre-licensed author waiting for the supervisor: the author sees theirs
-    waiting, the supervisor sees what to co-sign."""
+    waiting, the supervisor sees what to co-sign. A note returned for revision is not
+    waiting for the supervisor (it is in the author's "returned" block)."""
     from records import selectors
 
     return _block(
         "awaiting_cosign",
         "Awaiting co-signature",
         "No notes wait for a co-signature.",
-        selectors.awaiting_cosign_for(user),
+        selectors.awaiting_cosign_for(user).filter(returned=False),
         reverse("caseload"),
     )
 
@@ -82,11 +96,11 @@ def _awaiting_client_signature(user: User) -> Block:
 
 
 # Hooks, to be wired when their selectors exist (each a provider like the ones above):
-#   notes returned for revision by the supervisor ("returned")  -> records.selectors
 #   treatment-plan reviews due ("plan_reviews")                 -> clinical.selectors
 #   questionnaire (PHQ-9/GAD-7) alerts ("measure_alerts")       -> clinical.selectors
 CLINICIAN_BLOCKS: list[Callable[[User], Block]] = [
     _drafts,
+    _returned,
     _awaiting_cosign,
     _awaiting_client_signature,
 ]

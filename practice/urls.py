@@ -50,6 +50,7 @@ urlpatterns = [
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
     path("staff/<int:user_id>/role/", views.staff_change_role, name="staff_change_role"),
+    path("staff/<int:user_id>/supervision/", views.staff_supervision, name="staff_supervision"),
     path("staff/<int:user_id>/reset-2fa/", views.staff_reset_two_factor, name="staff_reset_two_factor"),
     path("staff/<int:user_id>/password-link/", views.staff_send_password_link, name="staff_send_password_link"),
     path("", include("records.urls")),

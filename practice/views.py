@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET, require_POST
 from practice import home as home_service
 from practice import selectors, services
 from practice.exceptions import PermissionDenied
-from practice.forms import IndexedPasswordResetForm, SignInForm, StaffCreateForm, StaffRoleForm, TokenForm
+from practice.forms import (
+    IndexedPasswordResetForm,
+    SignInForm,
+    StaffCreateForm,
+    StaffRoleForm,
+    SupervisionForm,
+    TokenForm,
+)
 from practice.middleware import SESSION_LAST_SEEN, session_expiry_reason
 from practice.models import User
 
@@ -274,3 +281,37 @@ def staff_change_role(request, user_id: int):
         messages.success(request, f"{user}'s role is now {user.get_role_display()}; their sessions ended.")
         return redirect("staff_list")
     return render(request, "practice/staff_role.html", {"form": form, "member": user})
+
+
+def staff_supervision(request, user_id: int):
+    """A counselor's supervisor and pre-licensed status, set through the records
+    service (which audits it and moves the supervisor's read access at once)."""
+    from practice.roles import Role
+    from records import selectors as records_selectors
+    from records import services as records_services
+
+    services.require_practice_admin(request.user, "supervision.set")
+    member = get_object_or_404(User.objects.select_related("supervisor"), pk=user_id, role=Role.COUNSELOR)
+    form = SupervisionForm(request.POST if request.method == "POST" else None, member=member)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                member = records_services.set_supervision(
+                    actor=request.user,
+                    counselor=member,
+                    supervisor=form.cleaned_data["supervisor"],
+                    pre_licensed=form.cleaned_data["pre_licensed"],
+                )
+            except records_services.SupervisionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                supervisor = (
+                    f"supervised by {member.supervisor.get_full_name()}" if member.supervisor else "no supervisor"
+                )
+                licensed = "pre-licensed" if member.is_pre_licensed else "licensed"
+                messages.success(request, f"{member.get_full_name()}: {licensed}, {supervisor}.")
+                return redirect("staff_list")
+    context = {"form": form, "member": member, "waiting": records_selectors.awaiting_cosign_count(member)}
+    return render(request, "practice/staff_supervision.html", context, status=status)

@@ -132,6 +132,17 @@ class AddendumForm(forms.Form):
     )
 
 
+class ReturnForm(forms.Form):
+    """A supervisor's comment returning a note for revision (kept encrypted)."""
+
+    comment = forms.CharField(
+        label="What should be revised",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5_000,
+        help_text="The author sees this on the note. Up to 5,000 characters.",
+    )
+
+
 class PsychotherapyNoteForm(forms.Form):
     date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     text = forms.CharField(

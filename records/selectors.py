@@ -13,7 +13,7 @@ from functools import cache
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from practice.models import User
@@ -24,6 +24,7 @@ from records.models import (
     Client,
     ClientSearchToken,
     ClientUserObjectPermission,
+    NoteReturn,
     PsychotherapyNote,
     SessionNote,
 )
@@ -275,16 +276,84 @@ def supervised_clients(user: User) -> QuerySet[Client]:
     )
 
 
+def _open_return():
+    return Exists(NoteReturn.objects.filter(note=OuterRef("pk"), answered_at__isnull=True))
+
+
+def _awaiting_cosign() -> QuerySet[SessionNote]:
+    return SessionNote.objects.filter(status="signed", needs_cosign=True, cosigned_at__isnull=True)
+
+
 def awaiting_cosign_for(user: User) -> QuerySet[SessionNote]:
     """Notes waiting for a co-signature that this user gives (supervisor) or needs
-    (author)."""
+    (author); `returned` says whether one is back with its author for revision."""
     return (
-        SessionNote.objects.filter(status="signed", needs_cosign=True, cosigned_at__isnull=True)
+        _awaiting_cosign()
         .filter(Q(author=user) | Q(author__supervisor=user))
         .filter(_granted(user, VIEW_CHART, "client__"))
+        .annotate(returned=_open_return())
         .select_related("client", "author")
         .order_by("date_of_service")
     )
+
+
+def awaiting_my_cosignature(user: User) -> QuerySet[SessionNote]:
+    """Supervisor's work list: the signed notes of the user's supervisees that wait for
+    the user's co-signature now (not those returned and not yet answered), on clients
+    the user may read, oldest first."""
+    return (
+        _awaiting_cosign()
+        .filter(author__supervisor=user)
+        .exclude(_open_return())
+        .filter(_granted(user, VIEW_CHART, "client__"))
+        .select_related("client", "author")
+        .order_by("signed_at", "id")
+    )
+
+
+def returned_to_me(user: User) -> QuerySet[SessionNote]:
+    """Author's work list: the user's own signed notes that their supervisor returned
+    for revision and the user has not answered yet, with the newest return's time and
+    supervisor (`returned_at`, `returned_by_id`); the comment is on the note page."""
+    newest = NoteReturn.objects.filter(note=OuterRef("pk"), answered_at__isnull=True).order_by("-returned_at")
+    return (
+        _awaiting_cosign()
+        .filter(_open_return(), author=user)
+        .filter(_granted(user, WRITE_NOTES, "client__"))
+        .annotate(returned_at=Subquery(newest.values("returned_at")[:1]))
+        .select_related("client", "author__supervisor")
+        .order_by("returned_at", "id")
+    )
+
+
+def awaiting_cosign_count(author: User) -> int:
+    """How many of the author's signed notes wait for a co-signature (a number only:
+    the staff page shows it to a practice admin, who reads no clinical content)."""
+    return _awaiting_cosign().filter(author=author).count()
+
+
+def note_returns(note: SessionNote) -> list[NoteReturn]:
+    """A note's returns for revision, oldest first, with who returned each and the
+    addendum that answered it. Only a note that needs a co-signature has any, so the
+    other notes (most) are spared the query."""
+    if not note.needs_cosign:
+        return []
+    return list(NoteReturn.objects.filter(note=note).select_related("returned_by", "answer"))
+
+
+def disclosable_notes(client: Client, start, end) -> QuerySet[SessionNote]:
+    """The notes a disclosure package may hold: signed, in the period, and, when the
+    author was pre-licensed, co-signed by their supervisor (issue: no uncosigned note
+    of a pre-licensed counselor leaves the practice)."""
+    return SessionNote.objects.filter(client=client, status="signed", date_of_service__range=(start, end)).exclude(
+        needs_cosign=True, cosigned_at__isnull=True
+    )
+
+
+def withheld_for_cosign(client: Client, start, end) -> int:
+    """How many signed notes of the period disclosable_notes leaves out because they
+    wait for a co-signature (the share preview and the package say so)."""
+    return _awaiting_cosign().filter(client=client, date_of_service__range=(start, end)).count()
 
 
 def discharge_summary_due(client: Client) -> bool:

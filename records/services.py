@@ -28,7 +28,15 @@ from practice.identity import audit_digest
 from practice.models import User
 from practice.roles import CLINICAL_ROLES, Role
 from records import search, selectors
-from records.models import TEMPLATE_SECTIONS, Addendum, Assignment, Client, PsychotherapyNote, SessionNote
+from records.models import (
+    TEMPLATE_SECTIONS,
+    Addendum,
+    Assignment,
+    Client,
+    NoteReturn,
+    PsychotherapyNote,
+    SessionNote,
+)
 from records.permissions import VIEW_CHART, WRITE_NOTES, sync_client
 
 
@@ -172,12 +180,41 @@ def unassign(
         )
 
 
-def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pre_licensed: bool) -> None:
-    """Set a counselor's supervisor; the supervisor's read access follows at once."""
-    require_admin(actor, "supervision.set")
-    if supervisor is not None and (supervisor.role != Role.SUPERVISOR or supervisor.pk == counselor.pk):
-        raise PermissionDenied("A supervisor must be another staff member with the supervisor role.")
+class SupervisionRefused(PermissionDenied):
+    """A supervision setting the rules do not allow; the message says which."""
+
+
+def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pre_licensed: bool) -> User:
+    """Set a counselor's supervisor and pre-licensed status. Rule: a practice admin; the
+    counselor has the counselor role; the supervisor is another active account with
+    the supervisor role, or none; a pre-licensed counselor has a supervisor (someone
+    must co-sign their notes). The supervisor's read access to the counselor's clients
+    follows at once. A refusal is recorded (supervision.set, denied) and raised."""
+    action = "supervision.set"
+    require_admin(actor, action)
+    problem = ""
+    if counselor.role != Role.COUNSELOR:
+        problem = "Only counselors have a supervisor and a pre-licensed status."
+    elif supervisor is not None and (
+        supervisor.role != Role.SUPERVISOR or not supervisor.is_active or supervisor.pk == counselor.pk
+    ):
+        problem = "The supervisor must be another active staff member with the supervisor role."
+    elif pre_licensed and supervisor is None:
+        problem = "A pre-licensed counselor needs a supervisor to co-sign their notes."
+    if problem:
+        audit.record(
+            action=action,
+            actor=actor,
+            outcome=Outcome.DENIED,
+            object_type="user",
+            object_id=counselor.pk,
+            reason=problem,
+        )
+        raise SupervisionRefused(problem)
     with audit.writing():
+        locked = User.objects.select_for_update(of=("self",), no_key=True).get(pk=counselor.pk)
+        before = (locked.supervisor_id, locked.is_pre_licensed)
+        # The caller's instance is the one changed, so that it says what now holds.
         counselor.supervisor = supervisor
         counselor.is_pre_licensed = pre_licensed
         counselor.save(update_fields=["supervisor", "is_pre_licensed"])
@@ -185,12 +222,16 @@ def set_supervision(*, actor: User, counselor: User, supervisor: User | None, pr
         for client in Client.objects.filter(pk__in=client_ids):
             sync_client(client)
         audit.record(
-            action="supervision.set",
+            action=action,
             actor=actor,
             object_type="user",
             object_id=counselor.pk,
-            reason=f"supervisor={supervisor.pk if supervisor else None} pre_licensed={pre_licensed}",
+            reason=(
+                f"supervisor={before[0]}->{supervisor.pk if supervisor else None} "
+                f"pre_licensed={before[1]}->{pre_licensed}"
+            ),
         )
+    return counselor
 
 
 # --- Search -----------------------------------------------------------------------------
@@ -245,7 +286,13 @@ def caseload_view(*, actor: User):
     return {
         "clients": list(selectors.caseload(actor)),
         "supervised": list(selectors.supervised_clients(actor)) if actor.role == Role.SUPERVISOR else [],
-        "awaiting_cosign": list(selectors.awaiting_cosign_for(actor)),
+        # Supervision work lists: notes returned to this author for revision, notes
+        # waiting for this supervisor's co-signature, and this author's notes waiting.
+        "returned_to_me": list(selectors.returned_to_me(actor)),
+        "awaiting_my_cosignature": list(selectors.awaiting_my_cosignature(actor)),
+        "my_notes_awaiting": [
+            n for n in selectors.awaiting_cosign_for(actor) if n.author_id == actor.pk and not n.returned
+        ],
     }
 
 
@@ -513,12 +560,20 @@ def note_sign(*, actor: User, note_id: int, version: int | None = None) -> Sessi
     _refuse_change("note.sign", actor, note, problem, reason)
 
 
-def note_cosign(*, actor: User, note_id: int) -> SessionNote:
-    """Rule: only the author's current supervisor co-signs, once, after signing."""
-    note = _note_or_404(actor, note_id, VIEW_CHART, "note.cosign")
+def _open_return(note: SessionNote, *, lock: bool = False) -> NoteReturn | None:
+    returns = NoteReturn.objects.filter(note=note, answered_at__isnull=True)
+    if lock:
+        returns = returns.select_for_update(of=("self",), no_key=True)
+    return returns.order_by().first()
+
+
+def _supervisor_or_refuse(actor: User, note_id: int, action: str) -> SessionNote:
+    """The note, if the actor is its author's current supervisor and it waits for a
+    co-signature; otherwise recorded and refused (403, or 404 without access)."""
+    note = _note_or_404(actor, note_id, VIEW_CHART, action)
     if note.author.supervisor_id != actor.pk or not note.awaiting_cosign:
         refuse(
-            "note.cosign",
+            action,
             actor,
             client=note.client,
             object_type="session_note",
@@ -526,21 +581,71 @@ def note_cosign(*, actor: User, note_id: int) -> SessionNote:
             reason="not the author's supervisor, or nothing to co-sign",
             not_found=False,
         )
+    return note
+
+
+def note_cosign(*, actor: User, note_id: int) -> SessionNote:
+    """Rule: only the author's current supervisor co-signs, once, after signing, and not
+    while the note is returned for revision and the author has not answered."""
+    _supervisor_or_refuse(actor, note_id, "note.cosign")
     with audit.writing():
         note = _locked_note(note_id)
-        if note.cosigned_at is None:
+        if note.cosigned_at is not None:
+            problem, reason = NoteLocked("This note is already co-signed."), "already co-signed"
+        elif _open_return(note) is not None:
+            problem = NoteLocked("This note is returned for revision: co-sign it once its author has answered.")
+            reason = "returned for revision, not answered"
+        else:
             note.cosigned_by = actor
             note.cosigned_at = timezone.now()
             note.save(update_fields=["cosigned_by", "cosigned_at", "updated_at"])
+            addenda = Addendum.objects.filter(note=note).count()
             audit.record(
-                action="note.cosign", actor=actor, client=note.client, object_type="session_note", object_id=note.pk
+                action="note.cosign",
+                actor=actor,
+                client=note.client,
+                object_type="session_note",
+                object_id=note.pk,
+                reason=f"with addenda={addenda}",
             )
             return note
-    _refuse_change("note.cosign", actor, note, NoteLocked("This note is already co-signed."), "already co-signed")
+    _refuse_change("note.cosign", actor, note, problem, reason)
+
+
+def note_return(*, actor: User, note_id: int, comment: str) -> NoteReturn:
+    """Return a signed note to its author for revision, with a comment (encrypted).
+    Rule: only the author's current supervisor, only a note waiting for their
+    co-signature, one open return at a time. The note is not changed (a signed note
+    never is): the author answers with a signed addendum (addendum_create), after which
+    the supervisor co-signs or returns it again."""
+    _supervisor_or_refuse(actor, note_id, "note.return")
+    with audit.writing():
+        note = _locked_note(note_id)
+        if note.cosigned_at is not None:
+            problem, reason = NoteLocked("This note is already co-signed."), "already co-signed"
+        elif _open_return(note) is not None:
+            problem = NoteLocked("This note is already returned and waits for its author's revision.")
+            reason = "already returned"
+        else:
+            returned = NoteReturn(note=note, returned_by=actor, returned_at=timezone.now(), comment=comment)
+            returned.full_clean()
+            returned.save()
+            audit.record(
+                action="note.return",
+                actor=actor,
+                client=note.client,
+                object_type="session_note",
+                object_id=note.pk,
+                reason=f"return #{returned.pk}",
+            )
+            return returned
+    _refuse_change("note.return", actor, note, problem, reason)
 
 
 def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
-    """A signed correction to a signed note; the original stays as it was."""
+    """A signed correction to a signed note; the original stays as it was. The author's
+    addendum to a note returned for revision is the revision: it answers the return,
+    and the note waits for co-signature again."""
     note = _note_or_404(actor, note_id, WRITE_NOTES, "addendum.create")
     if not note.is_signed:
         refuse(
@@ -553,13 +658,28 @@ def addendum_create(*, actor: User, note_id: int, text: str) -> Addendum:
             not_found=False,
         )
     with audit.writing():
+        answering = None
+        if note.author_id == actor.pk and note.awaiting_cosign:
+            # The note row first, then its return (the lock order of note_return and
+            # note_cosign), so a co-signature or a second return cannot cross the answer.
+            note = _locked_note(note_id)
+            answering = _open_return(note, lock=True)
         now = timezone.now()
         digest = hashlib.sha256(
             json.dumps([note.pk, note.content_sha256, actor.pk, now.isoformat(), text]).encode("utf-8")
         ).hexdigest()
         addendum = Addendum.objects.create(note=note, author=actor, text=text, signed_at=now, content_sha256=digest)
+        if answering is not None:
+            answering.answer = addendum
+            answering.answered_at = now
+            answering.save(update_fields=["answer", "answered_at"])
         audit.record(
-            action="addendum.create", actor=actor, client=note.client, object_type="addendum", object_id=addendum.pk
+            action="addendum.create",
+            actor=actor,
+            client=note.client,
+            object_type="addendum",
+            object_id=addendum.pk,
+            reason=f"answers return #{answering.pk}" if answering is not None else "",
         )
     return addendum
 

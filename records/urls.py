@@ -17,6 +17,7 @@ urlpatterns = [
     path("notes/<int:note_id>/print/", views.note_print, name="note_print"),
     path("notes/<int:note_id>/sign/", views.note_sign, name="note_sign"),
     path("notes/<int:note_id>/cosign/", views.note_cosign, name="note_cosign"),
+    path("notes/<int:note_id>/return/", views.note_return, name="note_return"),
     path("notes/<int:note_id>/addenda/", views.addendum_create, name="addendum_create"),
     path("psychotherapy-notes/<int:note_id>/", views.psychotherapy_note_detail, name="psychotherapy_note_detail"),
     path("practice/clients/", views.admin_clients, name="admin_clients"),

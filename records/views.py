@@ -15,6 +15,7 @@ from records.forms import (
     ClientStatusForm,
     NoteForm,
     PsychotherapyNoteForm,
+    ReturnForm,
     SearchForm,
     SignNoteForm,
 )
@@ -102,7 +103,21 @@ def note_edit(request, note_id):
 
 def note_detail(request, note_id):
     note = services.note_view(actor=request.user, note_id=note_id)
-    return render(request, "records/note_detail.html", {"note": note, "addendum_form": AddendumForm()})
+    return _note_page(request, note)
+
+
+def _note_page(request, note, *, status: int = 200, addendum_form=None, return_form=None):
+    from records.selectors import note_returns
+
+    returns = note_returns(note)
+    context = {
+        "note": note,
+        "returns": returns,
+        "open_return": next((r for r in returns if r.is_open), None),
+        "addendum_form": addendum_form or AddendumForm(),
+        "return_form": return_form or ReturnForm(),
+    }
+    return render(request, "records/note_detail.html", context, status=status)
 
 
 def note_print(request, note_id):
@@ -148,8 +163,30 @@ def note_sign(request, note_id):
 
 @require_POST
 def note_cosign(request, note_id):
-    services.note_cosign(actor=request.user, note_id=note_id)
+    try:
+        services.note_cosign(actor=request.user, note_id=note_id)
+    except services.NoteLocked as exc:
+        messages.error(request, str(exc))
+        return redirect("note_detail", note_id=note_id)
     messages.success(request, "Note co-signed.")
+    return redirect("note_detail", note_id=note_id)
+
+
+@require_POST
+def note_return(request, note_id):
+    """A supervisor returns a note for revision, with a comment for its author."""
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        note = services.note_view(actor=request.user, note_id=note_id)
+        return _note_page(request, note, status=400, return_form=form)
+    try:
+        services.note_return(actor=request.user, note_id=note_id, comment=form.cleaned_data["comment"])
+    except services.NoteLocked as exc:
+        messages.error(request, str(exc))
+        return redirect("note_detail", note_id=note_id)
+    messages.success(
+        request, "Returned to its author for revision, with your comment. It comes back to you once answered."
+    )
     return redirect("note_detail", note_id=note_id)
 
 
@@ -158,9 +195,12 @@ def addendum_create(request, note_id):
     form = AddendumForm(request.POST)
     if not form.is_valid():
         note = services.note_view(actor=request.user, note_id=note_id)
-        return render(request, "records/note_detail.html", {"note": note, "addendum_form": form}, status=400)
-    services.addendum_create(actor=request.user, note_id=note_id, text=form.cleaned_data["text"])
-    messages.success(request, "Addendum signed and added.")
+        return _note_page(request, note, status=400, addendum_form=form)
+    addendum = services.addendum_create(actor=request.user, note_id=note_id, text=form.cleaned_data["text"])
+    if hasattr(addendum, "answered_return"):
+        messages.success(request, "Revision signed and added. The note is back with your supervisor for co-signature.")
+    else:
+        messages.success(request, "Addendum signed and added.")
     return redirect("note_detail", note_id=note_id)
 
 

@@ -84,6 +84,9 @@ MATRIX = [
     ("staff_reset_two_factor",    "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("staff_send_password_link",  "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("staff_change_role",         "GET POST",        "L   D   D   D   D   D   D   D   a   a   V   L"),
+    # A counselor's supervisor and pre-licensed status (carol's, in the walk).
+    ("staff_supervision",         "GET",             "L   D   D   D   D   D   D   D   a   a   V   L"),
+    ("staff_supervision",         "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
     # Records: the care team writes, the supervisor reads, nobody else.
     ("caseload",                  "GET POST",        "L   D   D   A   A   A   A   A   D   D   V   L"),
     ("chart",                     "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
@@ -100,6 +103,8 @@ MATRIX = [
     # Signing: a confirmation of what will be locked (the author, a draft), then the signature.
     ("note_sign",                 "GET POST",        "L   D   D   A   D   D   D   D   D   D   V   L"),
     ("note_cosign",               "POST",            "L   D   D   D   D   D   A   D   D   D   V   L"),
+    # Return for revision: only the author's supervisor (sam), with a comment.
+    ("note_return",               "POST",            "L   D   D   D   D   D   A   D   D   D   V   L"),
     ("addendum_create",           "POST",            "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("psychotherapy_note_detail", "GET POST",        "L   D   D   A   D   D   D   D   D   D   V   L"),
     # Clients and assignments: practice admins, who never read clinical content.
@@ -186,6 +191,7 @@ PARAMETERS = {
 PARAMETERS_BY_URL = {
     ("note_cosign", "note_id"): "signed_note",
     ("addendum_create", "note_id"): "signed_note",
+    ("note_return", "note_id"): "signed_note",
     ("psychotherapy_note_detail", "note_id"): "psychotherapy_note",
     ("portal_note", "note_id"): "signed_note",
     ("authorization_send", "auth_id"): "draft_auth",
@@ -199,6 +205,7 @@ PARAMETERS_BY_URL = {
 # only once its form is valid, so its row is only honest with a valid form.
 FORM_DATA = {
     ("addendum_create", "POST"): {"text": "Correction: the session lasted 45 minutes."},
+    ("note_return", "POST"): {"comment": "Say what the client agreed to try before next session."},
     ("admin_client_assignments", "POST"): lambda case: {"counselor": case.unassigned.pk, "kind": "co_therapist"},
     ("emergency_open", "POST"): lambda case: {
         "record_number": case.rec.record_number,

@@ -118,7 +118,20 @@ class ChainLockComesFirstTest(ConsentTestCase):
         services.set_supervision(actor=self.avery, counselor=self.alice, supervisor=self.sam, pre_licensed=True)
         self.alice.refresh_from_db()
         note = self.signed_note()
+        self.assertChainLockFirst(lambda: services.note_return(actor=self.sam, note_id=note.pk, comment="Revise."))
+        # The author's answer locks the note, then its return.
+        self.assertChainLockFirst(lambda: services.addendum_create(actor=self.alice, note_id=note.pk, text="Done."))
         self.assertChainLockFirst(lambda: services.note_cosign(actor=self.sam, note_id=note.pk))
+
+    def test_supervision_and_discharge(self):
+        self.assertChainLockFirst(
+            lambda: services.set_supervision(
+                actor=self.avery, counselor=self.bob, supervisor=self.sam, pre_licensed=True
+            )
+        )
+        self.assertChainLockFirst(
+            lambda: services.client_set_status(actor=self.alice, record_number=self.rec.record_number, discharged=True)
+        )
 
     def test_authorization_sign_revoke_share_and_download(self):
         auth = self.prepare()

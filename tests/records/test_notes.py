@@ -129,9 +129,12 @@ class CoSignTest(RecordsTestCase):
     def test_pre_licensed_notes_wait_for_the_supervisor_and_are_listed_for_both(self):
         note = self.signed_note(self.alice)
         self.assertTrue(note.awaiting_cosign)
-        for user in (self.alice, self.sam):
+        for user, heading in (
+            (self.alice, "Awaiting co-signature by your supervisor"),
+            (self.sam, "Awaiting your co-signature"),
+        ):
             self.sign_in(user)
-            self.assertContains(self.client.get(reverse("caseload")), "Awaiting co-signature")
+            self.assertContains(self.client.get(reverse("caseload")), heading)
         self.sign_in(self.sam)
         self.client.post(reverse("note_cosign", args=[note.pk]))
         note.refresh_from_db()
