@@ -22,7 +22,7 @@ from practice import selectors as practice_selectors
 from practice.exceptions import PermissionDenied
 from practice.models import User
 from records import selectors as records_selectors
-from records.models import Client, PsychotherapyNote, SessionNote
+from records.models import Client, PsychotherapyNote
 from records.permissions import WRITE_NOTES
 
 
@@ -30,8 +30,10 @@ from records.permissions import WRITE_NOTES
 def _package_sections(
     *, client: Client, actor: User, categories: set[str], start: date, end: date, psychotherapy_notes: bool
 ) -> list[tuple[str, list[str]]]:
+    # Signed notes only, and a pre-licensed counselor's only once co-signed: a note
+    # waiting for its supervisor is left out, and the package says how many were.
     notes = list(
-        SessionNote.objects.filter(client=client, status="signed", date_of_service__range=(start, end))
+        records_selectors.disclosable_notes(client, start, end)
         .select_related("author")
         .prefetch_related("addenda")
         .order_by("date_of_service")
@@ -71,7 +73,28 @@ def _package_sections(
         else:
             # Kept outside this system for now (no structured records of this kind).
             sections.append((label, []))
+    if categories & NOTE_CATEGORIES:
+        withheld = records_selectors.withheld_for_cosign(client, start, end)
+        if withheld:
+            sections.append(("Not included: awaiting co-signature", [withheld_sentence(withheld)]))
     return sections
+
+
+# The categories a session note can fall under (its date, its text, an intake, a
+# discharge summary): a note left out for want of a co-signature concerns these.
+NOTE_CATEGORIES = frozenset(
+    {Category.ATTENDANCE, Category.PROGRESS_NOTES, Category.ASSESSMENTS, Category.DISCHARGE_SUMMARY}
+)
+
+
+def withheld_sentence(count: int) -> str:
+    """How the package and the share page say that notes were left out."""
+    notes = "note" if count == 1 else "notes"
+    verb = "awaits" if count == 1 else "await"
+    return (
+        f"{count} signed {notes} of this period, written by a pre-licensed counselor, {verb} the supervisor's "
+        "co-signature and {} not included.".format("is" if count == 1 else "are")
+    )
 
 
 def _disclosure_draft(
