@@ -42,6 +42,42 @@ SOAP_TEXT = [
 ]
 
 
+INTAKE_TEXT = [
+    {
+        "presenting_problem": "Worry about work that keeps them awake; 'my mind won't switch off' "
+        "since a new manager in spring.",
+        "history": "No earlier counseling. Mother treated for anxiety. Two coffees a day, alcohol at weekends only.",
+        "mental_status": "Alert and oriented, casually dressed, speech normal, mood 'tense', affect anxious, "
+        "thought linear, insight good.",
+        "risk_assessment": "Denies suicidal and homicidal ideation, past or present; no plan, no means; "
+        "protective factors: partner, work, faith.",
+        "diagnostic_impressions": "Generalized anxiety, provisional; rule out insomnia disorder.",
+        "initial_plan": "Weekly CBT for twelve weeks; sleep diary; GAD-7 every four weeks.",
+    },
+    {
+        "presenting_problem": "Low mood and withdrawal from friends since a breakup in the summer.",
+        "history": "One episode of low mood at university, resolved without treatment. No substance use reported.",
+        "mental_status": "Cooperative, slowed speech, mood 'flat', affect constricted, no perceptual disturbance.",
+        "risk_assessment": "Passive thoughts of not waking up last month, none now; no plan or intent; "
+        "safety plan written together; crisis line number given.",
+        "diagnostic_impressions": "Depressive episode, moderate, provisional.",
+        "initial_plan": "Weekly sessions, behavioural activation; PHQ-9 every two weeks; review in six weeks.",
+    },
+]
+
+DISCHARGE_TEXT = {
+    "reason": "Treatment goals met; client and counselor agreed to end regular sessions.",
+    "progress": "Sleep back to seven hours most nights; worry rated 3/10, down from 8/10 at intake.",
+    "recommendations": "Keep the wind-down routine and the worry time; return if sleep slips for two weeks.",
+    "referrals": "None needed. Crisis line and the practice's number given.",
+}
+
+RETURN_COMMENT = (
+    "Please add what the client agreed to practise before the next session, and say whether you reviewed "
+    "the safety plan."
+)
+
+
 def seed(*, admin: User) -> int:
     """Create the demo clients with a few notes each, once. Returns how many clients
     were created now."""
@@ -77,8 +113,9 @@ def seed(*, admin: User) -> int:
                 date_of_service=today - timedelta(days=7 * (3 - week) + i % 5),
                 duration_minutes=50,
                 service_type="intake" if week == 0 else "individual",
-                template="soap",
-                sections=SOAP_TEXT[week % 2],
+                # The first session is the intake assessment, with its own sections.
+                template="intk" if week == 0 else "soap",
+                sections=INTAKE_TEXT[i % 2] if week == 0 else SOAP_TEXT[week % 2],
             )
             if week < 2:
                 services.note_sign(actor=counselor, note_id=note.pk)
@@ -94,4 +131,37 @@ def seed(*, admin: User) -> int:
                 date_of_service=today - timedelta(days=7),
                 text="Process note: noticed my own impatience when the client minimised progress.",
             )
+    _supervision(staff["sam.supervisor"])
+    _discharge(today)
     return len(DEMO_CLIENTS)
+
+
+def _supervision(supervisor: User) -> None:
+    """The pre-licensed counselor's signed notes: all co-signed but two, one of them
+    awaiting the supervisor, the other returned for revision with a comment."""
+    waiting = list(SessionNote.objects.filter(author__supervisor=supervisor, needs_cosign=True).order_by("id"))
+    returned, *rest, _awaiting = waiting
+    for note in rest:
+        services.note_cosign(actor=supervisor, note_id=note.pk)
+    services.note_return(actor=supervisor, note_id=returned.pk, comment=RETURN_COMMENT)
+
+
+def _discharge(today: date) -> None:
+    """A client whose care ended: every note signed, discharged two days ago, and the
+    discharge summary written and signed that day."""
+    client = next(c for c in Client.objects.all() if c.first_name == "Hana")
+    counselor = client.assignments.get(ended_at__isnull=True).counselor
+    for draft in SessionNote.objects.filter(client=client, status="draft"):
+        services.note_sign(actor=counselor, note_id=draft.pk)
+    day = today - timedelta(days=2)
+    services.client_set_status(actor=counselor, record_number=client.record_number, discharged=True, on=day)
+    summary = services.note_create(
+        actor=counselor,
+        record_number=client.record_number,
+        date_of_service=day,
+        duration_minutes=30,
+        service_type="discharge",
+        template="disc",
+        sections=DISCHARGE_TEXT,
+    )
+    services.note_sign(actor=counselor, note_id=summary.pk)

@@ -52,3 +52,26 @@ class SeedDemoTest(TestCase):
         with self.assertRaises(CommandError):
             call_command("seed_demo", stdout=io.StringIO())
         self.assertFalse(User.objects.exists())
+
+
+class SeedDemoNotesTest(TestCase):
+    @override_settings(DEBUG=True)
+    def test_intakes_a_discharge_summary_and_supervision_work_once(self):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+        from records.models import NoteReturn
+
+        self.assertEqual(SessionNote.objects.filter(template="intk", status="signed").count(), 12)
+        discharged = [c for c in Client.objects.filter(status="discharged") if c.first_name == "Hana"]
+        self.assertEqual(len(discharged), 1)
+        summary = SessionNote.objects.get(client=discharged[0], template="disc")
+        self.assertEqual((summary.status, summary.date_of_service), ("signed", discharged[0].discharged_on))
+        self.assertFalse(SessionNote.objects.filter(client=discharged[0], status="draft").exists())
+        riley = User.objects.get(username="riley.counselor")
+        self.assertTrue(riley.is_pre_licensed)
+        self.assertEqual(riley.supervisor.username, "sam.supervisor")
+        waiting = SessionNote.objects.filter(author=riley, status="signed", cosigned_at__isnull=True)
+        returned = NoteReturn.objects.filter(answered_at__isnull=True)
+        self.assertEqual(waiting.count(), 2)
+        self.assertEqual(returned.count(), 1)
+        self.assertIn(returned.get().note, waiting)
