@@ -25,7 +25,7 @@ from consent.text import render_text, text_sha256
 from practice.exceptions import PermissionDenied
 from practice.models import User
 from records import selectors as records_selectors
-from records.models import Client, PsychotherapyNote, SessionNote
+from records.models import Client, PsychotherapyNote
 from records.permissions import WRITE_NOTES
 
 # A confirmation carries the values it previews, signed with this salt; a changed value
@@ -43,6 +43,7 @@ class PackagePreview:
     authorization: Authorization | None
     note_count: int
     addendum_count: int
+    withheld: int  # signed notes of the period left out: awaiting co-signature
     sections: list[tuple[str, int]]  # (section title, number of entries)
     notices: list[str]
     recipient: dict[str, str]  # the recipient the package goes to (from the authorization, if picked)
@@ -154,6 +155,9 @@ def disclosure_preview(
         authorization=authorization,
         note_count=_note_count(client, actor, req),
         addendum_count=_addendum_count(client, req),
+        withheld=0
+        if req.psychotherapy_notes
+        else records_selectors.withheld_for_cosign(client, req.information_from, req.information_to),
         sections=[(title, len(entries)) for title, entries in sections],
         notices=pdf.package_notices(disclosure),
         recipient={k: fields[k] for k in ("recipient_name", "recipient_organization", "recipient_email")},
@@ -164,7 +168,8 @@ def _note_count(client: Client, actor: User, req: gate.DisclosureRequest) -> int
     span = (req.information_from, req.information_to)
     if req.psychotherapy_notes:
         return PsychotherapyNote.objects.filter(client=client, author=actor, date_of_service__range=span).count()
-    return SessionNote.objects.filter(client=client, status="signed", date_of_service__range=span).count()
+    # The notes the package will hold: a pre-licensed author's only once co-signed.
+    return records_selectors.disclosable_notes(client, *span).count()
 
 
 def _addendum_count(client: Client, req: gate.DisclosureRequest) -> int:
@@ -172,11 +177,8 @@ def _addendum_count(client: Client, req: gate.DisclosureRequest) -> int:
         return 0
     from records.models import Addendum
 
-    return Addendum.objects.filter(
-        note__client=client,
-        note__status="signed",
-        note__date_of_service__range=(req.information_from, req.information_to),
-    ).count()
+    notes = records_selectors.disclosable_notes(client, req.information_from, req.information_to)
+    return Addendum.objects.filter(note__in=notes).count()
 
 
 def _canonical(values: list[tuple[str, str]]) -> list[list[str]]:

@@ -21,7 +21,9 @@ def package_text(disclosure) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
 
 
-class CosignBeforeDisclosureTest(ConsentTestCase):
+class CosignWorld(ConsentTestCase):
+    """alice is pre-licensed: one note co-signed, one (`waiting`) awaiting sam."""
+
     def setUp(self):
         records_services.set_supervision(actor=self.avery, counselor=self.alice, supervisor=self.sam, pre_licensed=True)
         self.alice.refresh_from_db()
@@ -32,6 +34,8 @@ class CosignBeforeDisclosureTest(ConsentTestCase):
         waiting = self.write_note(date_of_service=date(2026, 10, 8), sections={"subjective": WAITING})
         self.waiting = records_services.note_sign(actor=self.alice, note_id=waiting.pk)
 
+
+class CosignBeforeDisclosureTest(CosignWorld):
     def test_an_uncosigned_note_is_left_out_and_the_package_says_so(self):
         text = package_text(self.share(categories=frozenset({"progress_notes", "attendance"})))
         self.assertIn(COSIGNED, text)
@@ -70,3 +74,22 @@ class CosignBeforeDisclosureTest(ConsentTestCase):
         self.signed(categories=["diagnosis"])
         text = package_text(self.share(categories=frozenset({"diagnosis"})))
         self.assertNotIn("co-signature", text)
+
+
+class CosignInThePreviewTest(CosignWorld):
+    def preview(self):
+        from consent.services.preview import disclosure_preview
+
+        return disclosure_preview(
+            actor=self.alice,
+            record_number=self.rec.record_number,
+            **self.request(categories=frozenset({"progress_notes"})),
+        )
+
+    def test_the_preview_counts_only_what_goes_and_says_what_is_left_out(self):
+        preview = self.preview()
+        self.assertEqual((preview.note_count, preview.withheld), (1, 1))
+        self.assertIn(("Not included: awaiting co-signature", 1), preview.sections)
+        records_services.note_cosign(actor=self.sam, note_id=self.waiting.pk)
+        preview = self.preview()
+        self.assertEqual((preview.note_count, preview.withheld), (2, 0))
