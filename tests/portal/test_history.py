@@ -219,3 +219,18 @@ class HistoryQueryCountTest(PortalTestCase):
         with CaptureQueriesContext(connection) as large:
             services.access_history(actor=self.claire)
         self.assertEqual(len(small), len(large))
+
+
+class SupervisionAndDischargeWordsTest(PortalTestCase):
+    def test_a_return_for_revision_and_the_discharge_confirmation_read_in_plain_words(self):
+        from records import services as records_services
+
+        records_services.set_supervision(actor=self.avery, counselor=self.alice, supervisor=self.sam, pre_licensed=True)
+        self.alice.refresh_from_db()
+        note = self.signed_note()
+        records_services.note_return(actor=self.sam, note_id=note.pk, comment="Add the plan.")
+        records_services.client_status_review(actor=self.alice, record_number=self.rec.record_number)
+        self.sign_in(self.claire)
+        sentences = [e.sentence for e in self.client.get(reverse("portal_history")).context["accesses"]]
+        self.assertIn("Sam Test returned a session note to its author for revision", sentences)
+        self.assertIn("Alice Test opened the page to discharge or readmit you", sentences)
