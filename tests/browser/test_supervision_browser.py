@@ -38,8 +38,11 @@ def test_return_for_revision_then_revision_then_co_signature(live_server, chromi
     note = services.note_sign(actor=counselor, note_id=draft.pk)
 
     sign_in_with_code(page, live_server.url, supervisor)
-    page.get_by_role("link", name=re.compile("1 note awaiting your co-signature")).click()
-    page.get_by_role("link", name=re.compile("Robin Hale")).first.click()
+    # The home page's block lists the note to co-sign.
+    page.locator("#block-awaiting_cosign").wait_for()
+    page.locator(".home-block", has=page.locator("#block-awaiting_cosign")).get_by_role(
+        "link", name=re.compile("Robin Hale")
+    ).click()
     page.get_by_label("What should be revised").fill(COMMENT)
     shots(page, "return-form")
     page.get_by_role("button", name="Return for revision").click()
@@ -51,10 +54,11 @@ def test_return_for_revision_then_revision_then_co_signature(live_server, chromi
     page = context.new_page()
     page.on("console", lambda m: supervisor_page.csp_errors.append(m.text) if m.type == "error" else None)
     sign_in_with_code(page, live_server.url, counselor)
-    page.get_by_role("link", name=re.compile("1 note returned to you for revision")).click()
+    shots(page, "home-returned")
+    page.get_by_role("link", name="Caseload", exact=True).click()
     page.get_by_role("heading", name="Returned to you for revision").wait_for()
     shots(page, "caseload-returned")
-    page.get_by_role("link", name=re.compile("Robin Hale")).first.click()
+    page.locator("#returned-to-me").locator("xpath=..").get_by_role("link", name=re.compile("Robin Hale")).click()
     page.get_by_text(COMMENT).first.wait_for()
     page.get_by_label("Addendum").fill("The client agreed to a five-minute breathing practice each morning.")
     shots(page, "returned-author-view")
