@@ -25,8 +25,4 @@ def practice_admin_emails() -> list[str]:
 
 
 def staff_list() -> QuerySet[User]:
-    return (
-        User.objects.filter(role__in=STAFF_ROLES)
-        .select_related("supervisor")
-        .order_by("-is_active", "last_name", "first_name")
-    )
+    return User.objects.filter(role__in=STAFF_ROLES).order_by("-is_active", "last_name", "first_name")

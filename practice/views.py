@@ -229,7 +229,9 @@ def home(request):
 # --- Staff accounts (practice admins) ----------------------------------------------------
 def staff_list(request):
     services.require_practice_admin(request.user, "staff.list")
-    return render(request, "practice/staff_list.html", {"staff": selectors.staff_list()})
+    # With each counselor's supervisor, shown beside their role (one query).
+    staff = selectors.staff_list().select_related("supervisor")
+    return render(request, "practice/staff_list.html", {"staff": staff})
 
 
 def staff_create(request):
