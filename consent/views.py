@@ -200,8 +200,8 @@ def _release(request, record_number, form):
 
 @require_POST
 def authorization_from_request(request, record_number):
-    """After a refusal: prepare and send the client an authorization for exactly what
-    was asked."""
+    """After a refusal: prepare an authorization for exactly what was asked, and show
+    what the client would receive before it is sent."""
     client = records_services.client_for_writing(
         actor=request.user, record_number=record_number, action="authorization.compose"
     )
@@ -242,9 +242,10 @@ def authorization_from_request(request, record_number):
     if auth is None:
         messages.error(request, "The client is a minor: prepare the authorization by hand to name the representative.")
         return redirect("authorization_new", record_number=record_number)
-    services.authorization_send(actor=request.user, auth_id=auth.pk, request_base_url=_base_url(request))
-    messages.success(request, "A new authorization for exactly this request was sent to the client.")
-    return redirect("authorization_detail", auth_id=auth.pk)
+    # Prepared, not sent: the counselor sees what the client would receive (and its
+    # one-year expiry) before it goes.
+    messages.success(request, "An authorization for exactly this request is ready. Check it, then send it.")
+    return redirect("authorization_send", auth_id=auth.pk)
 
 
 def disclose_legal(request, record_number):

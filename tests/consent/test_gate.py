@@ -1,5 +1,6 @@
 """Every disclosure passes the consent gate; each missing element is named and audited."""
 
+import re
 from datetime import date, timedelta
 
 import time_machine
@@ -131,14 +132,22 @@ class ShareAccessTest(ConsentTestCase):
         }
         response = self.client.post(reverse("share", args=[self.rec.record_number]), data)
         self.assertContains(response, "no authorization is on file", status_code=403)
-        self.assertContains(response, "Send the client an authorization for exactly this", status_code=403)
+        self.assertContains(response, "Prepare an authorization for exactly this", status_code=403)
         response = self.client.post(reverse("authorization_from_request", args=[self.rec.record_number]), data)
         auth = self.rec.authorizations.get()
-        self.assertRedirects(response, reverse("authorization_detail", args=[auth.pk]))
+        # Prepared, not sent: first what the client would receive.
+        self.assertRedirects(response, reverse("authorization_send", args=[auth.pk]))
         self.assertEqual(
             (auth.status, auth.categories, auth.recipient_name),
-            ("pending", ["progress_notes"], RECIPIENT["recipient_name"]),
+            ("draft", ["progress_notes"], RECIPIENT["recipient_name"]),
         )
+        self.assertEqual([m for m in mail.outbox if "waiting for your signature" in m.subject], [])
+        page = self.client.get(reverse("authorization_send", args=[auth.pk]))
+        self.assertContains(page, "Send this form to Morgan Ellery?")
+        shown = re.search(r'name="shown_sha256" value="([0-9a-f]{64})"', page.content.decode()).group(1)
+        self.client.post(reverse("authorization_send", args=[auth.pk]), {"shown_sha256": shown})
+        auth.refresh_from_db()
+        self.assertEqual(auth.status, "pending")
 
 
 class LegalPathTest(ConsentTestCase):
