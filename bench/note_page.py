@@ -39,15 +39,14 @@ def prepare(env: dict[str, str]) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from practice.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
-    from practice.models import User
+    from practice.models import AuthenticatorDevice, User
     from records import services
 
     admin = User.objects.create_user("bench.admin", role="practice_admin", password=None)
     counselor = User.objects.create_user("bench.counselor", role="counselor", password=None)
-    device = TOTPDevice.objects.create(user=counselor, name="bench", confirmed=True)
+    device = AuthenticatorDevice.objects.create(user=counselor, name="bench", confirmed=True)
     client = services.client_create(
         actor=admin, first_name="Bench", last_name="Client", date_of_birth=date(1990, 1, 1), counselor=counselor
     )

@@ -106,11 +106,10 @@ def pieces(data: dict) -> None:
     from django.db import connection
     from django.template.loader import render_to_string
     from django.test import RequestFactory
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     import audit
     from practice.middleware import OTPMiddleware
-    from practice.models import User
+    from practice.models import AuthenticatorDevice, User
     from records import selectors, services
     from records.forms import AddendumForm
 
@@ -120,7 +119,7 @@ def pieces(data: dict) -> None:
     request = RequestFactory().get("/")
     request.user, request.session = user, {}
     request._messages = FallbackStorage(request)
-    device_id = TOTPDevice.objects.get(user=user).persistent_id
+    device_id = AuthenticatorDevice.objects.get(user=user).persistent_id
     otp = OTPMiddleware(lambda r: None)
 
     def raw_row():

@@ -53,6 +53,15 @@ def audit_digest(purpose: str, value: str) -> str:
     return hmac.new(_subkey(f"practice.audit.{purpose}"), value.encode(), hashlib.sha256).hexdigest()
 
 
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code: 16 hex characters (64 bits) of a keyed HMAC
+    (django-otp's token column holds 16). Codes are random and single-use, and the
+    device is throttled, so 64 bits leave nothing to guess; without the key a stolen
+    table confirms nothing."""
+    typed = (code or "").strip().replace(" ", "").casefold()
+    return hmac.new(_subkey("practice.otp.recovery"), typed.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def audit_actor_name(user) -> str:
     """The name the audit log keeps for an account: staff by their username (see the
     README: staff identity), a client by a stable pseudonym, `client:<record number>`."""

@@ -125,7 +125,12 @@ class OTPMiddleware(django_otp.middleware.OTPMiddleware):
             return None
         cols = self._columns.get(model)
         if cols is None:
-            cols = self._columns[model] = Columns(model, "d")
+            # Not the encrypted key: a session's check needs the device's identity only,
+            # and a wrong key must not fail every page before it reaches the error page.
+            from records.fields import FailClosedEncryptedMixin
+
+            plain = [f.name for f in model._meta.concrete_fields if not isinstance(f, FailClosedEncryptedMixin)]
+            cols = self._columns[model] = Columns(model, "d", plain)
         rows = fetch(f"SELECT {cols.select()} FROM {cols.table} WHERE d.id = %s", [device_id])  # noqa: S608
         return cols.build(rows[0]) if rows else None
 
@@ -136,14 +141,15 @@ TWO_FACTOR_EXEMPT = frozenset({"two_factor_verify", "two_factor_setup", "logout"
 
 class StaffTwoFactorMiddleware:
     """No staff page without a verified second factor. Staff who have not enrolled are
-    sent to enrollment; staff who have are sent to verification."""
+    sent to enrollment; staff who have are sent to verification. A client who turned on
+    an authenticator from their portal account verifies it the same way."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.is_practice_staff and not user.is_verified():
+        if user.is_authenticated and not user.is_verified() and self._needs_second_factor(user):
             try:
                 name = resolve(request.path_info).url_name
             except Resolver404:
@@ -154,6 +160,15 @@ class StaffTwoFactorMiddleware:
                 target = "two_factor_verify" if has_confirmed_totp(user) else "two_factor_setup"
                 return redirect(reverse(target))
         return self.get_response(request)
+
+    @staticmethod
+    def _needs_second_factor(user) -> bool:
+        """Staff always; a client once they have turned on an authenticator."""
+        if user.is_practice_staff:
+            return True
+        from practice.selectors import has_confirmed_totp
+
+        return has_confirmed_totp(user)
 
 
 class NoStoreMiddleware:

@@ -1,10 +1,18 @@
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from practice.identity import INDEX_PREFIX, audit_actor_name, blind_index, client_username
+from practice.identity import INDEX_PREFIX, audit_actor_name, blind_index, client_username, recovery_code_digest
 from practice.roles import CLINICAL_ROLES, STAFF_ROLES, Role
-from records.fields import EncryptedEmailField
+from records.fields import EncryptedCharField, EncryptedEmailField
 
 
 class UserManager(DjangoUserManager):
@@ -116,3 +124,75 @@ class User(AbstractUser):
     @property
     def is_practice_admin(self) -> bool:
         return self.role == Role.PRACTICE_ADMIN
+
+
+# --- Second factors, encrypted at rest ------------------------------------------------------
+def _new_totp_key() -> str:
+    from django_otp.util import random_hex
+
+    return random_hex(20)
+
+
+class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator (django-otp's TOTPDevice, field for field) whose secret key is
+    an encrypted field, bound to its row like every other (records.fields): django-otp
+    keeps it in plaintext. The key is shown once, while enrolling (a new key each time
+    the enrollment page is opened), and never again."""
+
+    key = EncryptedCharField(max_length=80, default=_new_totp_key)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    # django-otp's own verification, unchanged: it reads bin_key, step, t0, digits,
+    # tolerance, drift and last_t, and saves last_t, drift and the throttle.
+    verify_token = TOTPDevice.verify_token
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URI an authenticator app reads (Key-Uri-Format). Labelled with
+        the practice and the staff username, or "client portal": a client's account has
+        no readable name to put on their phone."""
+        who = self.user.get_username() if self.user.role != Role.CLIENT else "client portal"
+        issuer = str(settings.OTP_TOTP_ISSUER).replace(":", "")
+        params = urlencode(
+            {"secret": b32encode(self.bin_key), "algorithm": "SHA1", "digits": self.digits, "period": self.step}
+        )
+        return f"otpauth://totp/{quote(f'{issuer}:{who}')}?{params}&issuer={quote(issuer)}"
+
+    @property
+    def secret_text(self) -> str:
+        """The key as people type it into an authenticator app (base32)."""
+        return b32encode(self.bin_key).decode()
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """django-otp's static device, with each recovery code stored as a keyed digest
+    (practice.identity.recovery_code_digest) instead of the code: the codes are shown
+    once, when made, and cannot be read back from the database."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "recovery codes"
+
+    def verify_token(self, token):
+        return super().verify_token(recovery_code_digest(token))
+
+    def issue_codes(self, count: int) -> list[str]:
+        """Fresh codes for this device: returned once, stored as digests."""
+        codes = [StaticToken.random_token() for _ in range(count)]
+        StaticToken.objects.bulk_create([StaticToken(device=self, token=recovery_code_digest(c)) for c in codes])
+        return codes

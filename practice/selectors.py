@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from practice.models import User
+from practice.models import AuthenticatorDevice, RecoveryCodeDevice, User
 from practice.roles import STAFF_ROLES, Role
 
 
 def has_confirmed_totp(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def unused_recovery_code_count(user: User) -> int:
-    device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    device = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
     return device.token_set.count() if device else 0
 
 

@@ -14,15 +14,13 @@ from django.contrib.sessions.models import Session
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 from audit.models import Outcome
 from audit.services import refuse
 from practice.exceptions import PermissionDenied
 from practice.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
-from practice.models import User
+from practice.models import AuthenticatorDevice, RecoveryCodeDevice, User
 from practice.roles import STAFF_ROLES
 
 
@@ -81,14 +79,38 @@ def session_expired(*, user: User, reason: str) -> None:
 
 
 # --- Two-factor -------------------------------------------------------------------------
-def totp_enrollment_device(*, user: User) -> TOTPDevice:
-    """The unconfirmed authenticator being enrolled, created on first call. Refused when
-    the user already has a confirmed one: replacing it is an admin reset."""
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+def totp_enrollment_device(*, user: User) -> AuthenticatorDevice:
+    """The unconfirmed authenticator being enrolled. Refused when the user already has a
+    confirmed one (replacing it is an admin reset), and when enrollment has not begun."""
+    if AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
         raise PermissionDenied("two-factor is already set up")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        raise PermissionDenied("open the set-up page first")
+    return device
+
+
+def totp_enrollment_begin(*, user: User) -> AuthenticatorDevice:
+    """Rule: an authenticator key is shown once. Each opening of the set-up page gives
+    the unconfirmed authenticator a new key (encrypted at rest), so a key shown before
+    (a screenshot, a page left open) no longer works; after confirmation the key is
+    never shown again. Audited, as the key is a secret handed out."""
+    if AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+        raise PermissionDenied("two-factor is already set up")
+    from practice.models import _new_totp_key
+
+    with audit.writing():
+        device = (
+            AuthenticatorDevice.objects.select_for_update(of=("self",), no_key=True)
+            .filter(user=user, confirmed=False)
+            .first()
+        )
+        if device is None:
+            device = AuthenticatorDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        else:
+            device.key = _new_totp_key()
+            device.save(update_fields=["key"])
+        audit.record(action="auth.2fa_key_shown", actor=user, object_type="user", object_id=user.pk)
     return device
 
 
@@ -102,10 +124,7 @@ def totp_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] |
             return None
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        StaticDevice.objects.filter(user=user).delete()
-        static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-        codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+        codes = _new_recovery_codes(user)
         audit.record(action="auth.2fa_enroll", actor=user, object_type="user", object_id=user.pk)
         _mark_verified(request, device)
     return codes
@@ -117,10 +136,10 @@ def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     with audit.writing():
         device = None
         candidates = list(
-            TOTPDevice.objects.select_for_update(of=("self",), no_key=True).filter(user=user, confirmed=True)
+            AuthenticatorDevice.objects.select_for_update(of=("self",), no_key=True).filter(user=user, confirmed=True)
         )
         candidates += list(
-            StaticDevice.objects.select_for_update(of=("self",), no_key=True).filter(user=user, confirmed=True)
+            RecoveryCodeDevice.objects.select_for_update(of=("self",), no_key=True).filter(user=user, confirmed=True)
         )
         for candidate in candidates:
             allowed, _ = candidate.verify_is_allowed()
@@ -130,7 +149,7 @@ def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> bool:
         if device is None:
             audit.record(action="auth.2fa_verify", actor=user, outcome=Outcome.DENIED, reason="wrong code")
             return False
-        used_recovery = isinstance(device, StaticDevice)
+        used_recovery = isinstance(device, RecoveryCodeDevice)
         audit.record(
             action="auth.2fa_verify",
             actor=user,
@@ -140,6 +159,14 @@ def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> bool:
         )
         _mark_verified(request, device)
     return True
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes (in the caller's transaction). The codes are
+    returned to be shown once; only their keyed digests are stored."""
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    return device.issue_codes(settings.RECOVERY_CODE_COUNT)
 
 
 def _mark_verified(request: HttpRequest, device) -> None:
@@ -159,10 +186,7 @@ def regenerate_recovery_codes(*, user: User) -> list[str]:
             not_found=False,
         )
     with audit.writing():
-        StaticDevice.objects.filter(user=user).delete()
-        static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-        codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+        codes = _new_recovery_codes(user)
         audit.record(action="auth.recovery_codes_regenerated", actor=user, object_type="user", object_id=user.pk)
     return codes
 
@@ -390,8 +414,8 @@ def staff_reset_two_factor(*, actor: User | Operator, user: User) -> None:
     require_practice_admin(actor, "staff.reset_2fa")
     _refuse_own_account(actor, user, "staff.reset_2fa", "another practice admin must reset your own two-factor")
     with audit.writing():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        AuthenticatorDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
         ended = end_sessions(user)
         audit.record(
             action="staff.reset_2fa",

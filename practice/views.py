@@ -151,19 +151,28 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 # --- Two-factor --------------------------------------------------------------------------
 def two_factor_setup(request):
+    """GET shows a new key (QR code and text) once; POST confirms it with a first code.
+    A refused code gives the form back without the key: the app already holds it, and
+    opening the page again starts over with a new one."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            services.totp_enrollment_device(user=request.user)
+        except PermissionDenied:
+            confirmed = selectors.has_confirmed_totp(request.user)
+            return redirect("two_factor_verify" if confirmed else "two_factor_setup")
+        if form.is_valid():
+            codes = services.totp_confirm(request=request, user=request.user, token=form.cleaned_data["token"])
+            if codes is not None:
+                return render(request, "two_factor/recovery_codes.html", {"codes": codes, "first_time": True})
+            form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")
+        return render(request, "two_factor/setup.html", {"form": form, "qr_uri": None, "secret": None})
     try:
-        device = services.totp_enrollment_device(user=request.user)
+        device = services.totp_enrollment_begin(user=request.user)
     except PermissionDenied:
         return redirect("two_factor_verify")
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        codes = services.totp_confirm(request=request, user=request.user, token=form.cleaned_data["token"])
-        if codes is not None:
-            return render(request, "two_factor/recovery_codes.html", {"codes": codes, "first_time": True})
-        form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")
     qr_uri = segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#1b1f24", light="#ffffff")
-    secret = device.config_url.split("secret=")[1].split("&")[0]
-    return render(request, "two_factor/setup.html", {"form": form, "qr_uri": qr_uri, "secret": secret})
+    return render(request, "two_factor/setup.html", {"form": form, "qr_uri": qr_uri, "secret": device.secret_text})
 
 
 def two_factor_verify(request):
@@ -223,6 +232,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 def home(request):
     context = home_service.home_view(actor=request.user)
     context["recovery_codes_left"] = selectors.unused_recovery_code_count(request.user)
+    context["has_totp"] = request.user.is_practice_staff or selectors.has_confirmed_totp(request.user)
     return render(request, "practice/home.html", context)
 
 

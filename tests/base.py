@@ -15,11 +15,10 @@ import time
 from django.test import TestCase
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from practice.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
-from practice.models import User
+from practice.models import AuthenticatorDevice, User
 from practice.roles import Role
 
 PASSWORD = "correct-horse-battery-9"
@@ -47,12 +46,12 @@ def make_user(username: str, role: str, *, totp: bool = True, **extra) -> User:
         **extra,
     )
     if totp and role != Role.CLIENT:
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        AuthenticatorDevice.objects.create(user=user, name="test", confirmed=True)
     return user
 
 
 def current_code(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = AuthenticatorDevice.objects.get(user=user, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
@@ -67,7 +66,7 @@ def sign_in(client, user: User, *, verified: bool = True) -> None:
     session[SESSION_LOGIN_AT] = now
     session[SESSION_LAST_SEEN] = now
     if verified and user.role != Role.CLIENT:
-        session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+        session[DEVICE_ID_SESSION_KEY] = AuthenticatorDevice.objects.get(user=user, confirmed=True).persistent_id
     session.save()
 
 

@@ -53,9 +53,9 @@ class StaffWithoutSecondFactorTest(PracticeTestCase):
             self.client.logout()
 
     def test_staff_without_an_authenticator_are_sent_to_enrollment(self):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from practice.models import AuthenticatorDevice
 
-        TOTPDevice.objects.filter(user=self.bob).delete()
+        AuthenticatorDevice.objects.filter(user=self.bob).delete()
         self.sign_in(self.bob, verified=False)
         response = self.client.get(reverse("home"))
         self.assertRedirects(response, reverse("two_factor_setup"), fetch_redirect_response=False)

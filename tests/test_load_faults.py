@@ -266,16 +266,16 @@ class LoadAndFaultsTest(TransactionTestCase):
         from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
         from django.contrib.sessions.backends.db import SessionStore
         from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from practice.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
+        from practice.models import AuthenticatorDevice
 
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store[SESSION_LOGIN_AT] = store[SESSION_LAST_SEEN] = time.time()
-        store[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+        store[DEVICE_ID_SESSION_KEY] = AuthenticatorDevice.objects.get(user=user, confirmed=True).persistent_id
         store.create()
         return store.session_key
 

@@ -133,12 +133,12 @@ class OperatorCommandTest(ConsentTestCase):
         self.assertFalse(User.objects.filter(is_superuser=True).exclude(pk=self.root.pk).exists())
 
     def test_reset_two_factor_command(self):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from practice.models import AuthenticatorDevice
 
         browser = Client()
         sign_in(browser, self.alice)
         self.run_command("reset_two_factor", "alice")
-        self.assertFalse(TOTPDevice.objects.filter(user=self.alice).exists())
+        self.assertFalse(AuthenticatorDevice.objects.filter(user=self.alice).exists())
         self.assertRedirects(browser.get(reverse("home")), reverse("login") + "?next=/")
         event = self.assertOneEvent("staff.reset_2fa", object_id=str(self.alice.pk))
         self.assertTrue(event.actor_username.startswith("operator:"))

@@ -112,8 +112,7 @@ class StaffDeactivateTest(PracticeTestCase):
 
 class StaffTwoFactorResetTest(PracticeTestCase):
     def test_an_admin_resets_a_lost_authenticator_and_the_user_enrolls_again(self):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
+        from practice.models import AuthenticatorDevice
         from tests.base import PASSWORD
 
         alice_browser = Client()
@@ -121,7 +120,7 @@ class StaffTwoFactorResetTest(PracticeTestCase):
         self.sign_in(self.avery)
         response = self.client.post(reverse("staff_reset_two_factor", args=[self.alice.pk]))
         self.assertRedirects(response, reverse("staff_list"))
-        self.assertFalse(TOTPDevice.objects.filter(user=self.alice).exists())
+        self.assertFalse(AuthenticatorDevice.objects.filter(user=self.alice).exists())
         self.assertRedirects(alice_browser.get(reverse("home")), reverse("login") + "?next=/")
         self.assertOneEvent("staff.reset_2fa", actor=self.avery, object_id=str(self.alice.pk))
         fresh = Client()
@@ -129,14 +128,14 @@ class StaffTwoFactorResetTest(PracticeTestCase):
         self.assertRedirects(fresh.get(reverse("home")), reverse("two_factor_setup"))
 
     def test_nobody_else_resets_and_admins_do_not_reset_their_own(self):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from practice.models import AuthenticatorDevice
 
         for user in (self.bob, self.sam, self.claire):
             self.sign_in(user)
             self.assertEqual(self.client.post(reverse("staff_reset_two_factor", args=[self.alice.pk])).status_code, 403)
         self.sign_in(self.avery)
         self.assertEqual(self.client.post(reverse("staff_reset_two_factor", args=[self.avery.pk])).status_code, 403)
-        self.assertEqual(TOTPDevice.objects.filter(user__in=[self.alice, self.avery]).count(), 2)
+        self.assertEqual(AuthenticatorDevice.objects.filter(user__in=[self.alice, self.avery]).count(), 2)
         self.assertEqual(len(self.events("staff.reset_2fa", outcome=Outcome.DENIED)), 4)
 
     def test_an_admin_emails_a_fresh_password_link(self):

@@ -5,13 +5,13 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Outcome
+from practice.models import AuthenticatorDevice
 from tests.base import PASSWORD, PracticeTestCase, make_user
 
 
-def code_for(device: TOTPDevice) -> str:
+def code_for(device: AuthenticatorDevice) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():06d}"
@@ -28,12 +28,12 @@ class EnrollmentTest(PracticeTestCase):
         page = self.client.get(reverse("two_factor_setup"))
         self.assertContains(page, 'src="data:image/svg+xml')
         secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.content.decode()).group(1)
-        device = TOTPDevice.objects.get(user=self.newbie, confirmed=False)
+        device = AuthenticatorDevice.objects.get(user=self.newbie, confirmed=False)
         self.assertIn(secret, device.config_url)
 
     def test_confirming_with_a_code_turns_on_two_factor_and_shows_recovery_codes_once(self):
         self.client.get(reverse("two_factor_setup"))
-        device = TOTPDevice.objects.get(user=self.newbie, confirmed=False)
+        device = AuthenticatorDevice.objects.get(user=self.newbie, confirmed=False)
         before = self.client.session.session_key
         response = self.client.post(reverse("two_factor_setup"), {"token": code_for(device)})
         self.assertContains(response, "Two-factor sign-in is on")
@@ -51,7 +51,7 @@ class EnrollmentTest(PracticeTestCase):
         self.client.get(reverse("two_factor_setup"))
         response = self.client.post(reverse("two_factor_setup"), {"token": "123456"})
         self.assertContains(response, "did not match")
-        self.assertFalse(TOTPDevice.objects.get(user=self.newbie).confirmed)
+        self.assertFalse(AuthenticatorDevice.objects.get(user=self.newbie).confirmed)
         self.assertOneEvent("auth.2fa_enroll", actor=self.newbie, outcome=Outcome.DENIED)
 
 
@@ -102,20 +102,20 @@ class VerifiedSessionTest(PracticeTestCase):
 
     def test_a_device_that_is_unconfirmed_or_gone_no_longer_verifies(self):
         self.sign_in(self.alice)
-        device = TOTPDevice.objects.get(user=self.alice)
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+        device = AuthenticatorDevice.objects.get(user=self.alice)
+        AuthenticatorDevice.objects.filter(pk=device.pk).update(confirmed=False)
         response = self.client.get(reverse("caseload"))
         self.assertRedirects(response, reverse("two_factor_setup"), fetch_redirect_response=False)
         self.assertNotIn(DEVICE_ID_SESSION_KEY, self.client.session)
 
         self.sign_in(self.bob)
-        TOTPDevice.objects.filter(user=self.bob).delete()
+        AuthenticatorDevice.objects.filter(user=self.bob).delete()
         response = self.client.get(reverse("caseload"))
         self.assertRedirects(response, reverse("two_factor_setup"), fetch_redirect_response=False)
 
     def test_another_users_device_does_not_verify(self):
         self.sign_in(self.alice)
-        self.set_device_id(TOTPDevice.objects.get(user=self.bob).persistent_id)
+        self.set_device_id(AuthenticatorDevice.objects.get(user=self.bob).persistent_id)
         self.assertRefused()
         self.assertNotIn(DEVICE_ID_SESSION_KEY, self.client.session)
 
@@ -132,5 +132,5 @@ class VerifiedSessionTest(PracticeTestCase):
         self.client.logout()
         self.client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
         self.client.post(reverse("two_factor_verify"), {"token": code})
-        self.assertTrue(self.client.session[DEVICE_ID_SESSION_KEY].startswith("otp_static."))
+        self.assertTrue(self.client.session[DEVICE_ID_SESSION_KEY].startswith("practice.recoverycodedevice/"))
         self.assertEqual(self.client.get(reverse("caseload")).status_code, 200)

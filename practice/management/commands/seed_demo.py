@@ -5,12 +5,10 @@ from base64 import b32encode
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.context import operator_context
 from practice.demo import DEMO_PASSWORD, DEMO_STAFF, require_debug
-from practice.models import User
+from practice.models import AuthenticatorDevice, RecoveryCodeDevice, User
 
 
 class Command(BaseCommand):
@@ -46,15 +44,14 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
-            device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+            device = AuthenticatorDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
         # Recovery codes, as enrollment gives them: a demo staff member's home page does
-        # not warn that none are left.
-        if not StaticDevice.objects.filter(user=user, confirmed=True).exists():
-            static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-            codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
-            StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
+        # not warn that none are left. Stored as keyed digests, like every recovery code.
+        if not RecoveryCodeDevice.objects.filter(user=user, confirmed=True).exists():
+            static = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+            static.issue_codes(settings.RECOVERY_CODE_COUNT)
         return user, b32encode(device.bin_key).decode()
 
     def _print_sign_in(self, staff):

@@ -2,9 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.demo import require_debug
+from practice.models import AuthenticatorDevice
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, **options):
         require_debug("totp_code")
-        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        device = AuthenticatorDevice.objects.filter(user__username=username, confirmed=True).first()
         if device is None:
             raise CommandError(f"{username} has no confirmed authenticator")
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
