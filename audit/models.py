@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from records.fields import EncryptedTextField
+
 
 class Outcome(models.TextChoices):
     ALLOWED = "allowed", "Allowed"
@@ -106,12 +108,17 @@ class FlagKind(models.TextChoices):
 
 
 class FlagReview(models.Model):
-    """A reviewer's note that a flagged event was looked at. Written once."""
+    """A reviewer's note that a flagged event was looked at. Written once.
+
+    Security note: the reviewer's typed comment may name people, so it is not kept
+    here (this table is append-only, and its rows stay readable): it is a ReviewComment,
+    encrypted. `comment` is empty for reviews written since; migration audit.0011 moved
+    the comments written before."""
 
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="reviews")
     kind = models.CharField(max_length=20, choices=FlagKind.choices)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    comment = models.CharField(max_length=1000)
+    comment = models.CharField(max_length=1000, blank=True)
     reviewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,3 +126,14 @@ class FlagReview(models.Model):
 
     def __str__(self) -> str:
         return f"review of #{self.event_id} ({self.kind})"
+
+
+class ReviewComment(models.Model):
+    """The comment a reviewer typed on a flag review, encrypted (records.fields). Not
+    append-only like the review itself, so that key rotation can re-encrypt it."""
+
+    review = models.OneToOneField(FlagReview, on_delete=models.PROTECT, related_name="comment_text")
+    text = EncryptedTextField()
+
+    def __str__(self) -> str:
+        return f"comment on review {self.review_id}"

@@ -295,9 +295,26 @@ def require_reviewer(actor, action: str) -> None:
         raise PermissionDenied("Only practice admins review the audit log.")
 
 
+def _is_action_name(text: str) -> bool:
+    """An action the log holds, or a prefix ending in a dot of one (as the filter reads it)."""
+    if text.endswith("."):
+        return AuditEvent.objects.filter(action__startswith=text).exists()
+    return AuditEvent.objects.filter(action=text).exists()
+
+
 def _describe(flt) -> str:
-    parts = [f"{name}={value}" for name, value in vars(flt).items() if value]
-    return " ".join(str(p) for p in parts)[:500]
+    """The filter as the event keeps it. The action box is free text: anything that is
+    not an action of the log (a name typed there by mistake) is kept as a keyed digest."""
+    from practice.identity import audit_digest
+
+    parts = []
+    for name, value in vars(flt).items():
+        if not value:
+            continue
+        if name == "action" and not _is_action_name(str(value)):
+            value = "hmac:" + audit_digest("audit.filter", str(value))[:16]
+        parts.append(f"{name}={value}")
+    return " ".join(parts)[:500]
 
 
 def review_log(*, actor, flt, before: int | None = None):
@@ -336,11 +353,12 @@ def review_flag(*, actor, seq: int, kind: str, comment: str):
     event = AuditEvent.objects.filter(seq=seq).first()
     if event is None:
         raise NotFound
+    from audit.models import ReviewComment
+
     with writing():
-        review, created = FlagReview.objects.get_or_create(
-            event=event, kind=kind, defaults={"reviewer": actor, "comment": comment}
-        )
+        review, created = FlagReview.objects.get_or_create(event=event, kind=kind, defaults={"reviewer": actor})
         if created:
+            ReviewComment.objects.create(review=review, text=comment)
             record(
                 action="audit.flag_review",
                 actor=actor,

@@ -42,8 +42,9 @@ class EmergencyAccess(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    # The reviewer's remark, as on audit flags (it is also written to the audit log).
-    review_comment = models.CharField(max_length=1000, blank=True)
+    # The reviewer's remark: typed by staff, it may name people, so it is encrypted and
+    # never written to the audit log (which keeps the decision only).
+    review_comment = EncryptedTextField(blank=True, null=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

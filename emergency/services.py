@@ -257,7 +257,8 @@ def emergency_review(*, actor: User, access_id: int, decision: str, comment: str
             occurred_at__gte=access.opened_at,
         ).exclude(reviews__kind=FlagKind.EMERGENCY)
         FlagReview.objects.bulk_create(
-            [FlagReview(event=e, kind=FlagKind.EMERGENCY, reviewer=actor, comment=comment[:1000]) for e in events]
+            # The comment stays on the access (encrypted), not on each append-only review.
+            [FlagReview(event=e, kind=FlagKind.EMERGENCY, reviewer=actor) for e in events]
         )
         audit.record(
             action="audit.emergency_review",

@@ -182,7 +182,8 @@ class FlagsTest(RecordsTestCase):
         )
         self.assertRedirects(response, reverse("audit_flags"))
         review = FlagReview.objects.get()
-        self.assertEqual((review.reviewer, review.comment), (self.avery, "On-call night, expected."))
+        self.assertEqual((review.reviewer, review.comment_text.text), (self.avery, "On-call night, expected."))
+        self.assertEqual(review.comment, "")  # the typed text is kept encrypted, not on the review row
         logged = self.assertOneEvent("audit.flag_review", actor=self.avery)
         # The kind of flag is in the log; the comment (it may name people) is not.
         self.assertEqual(logged.reason, "after_hours")
@@ -208,4 +209,4 @@ class FlagsTest(RecordsTestCase):
         with mock.patch("audit.services.record") as rec:
             audit.services.review_flag(actor=self.avery, seq=event.seq, kind="after_hours", comment="again")
             rec.assert_not_called()
-        self.assertEqual(FlagReview.objects.get().comment, "ok")
+        self.assertEqual(FlagReview.objects.get().comment_text.text, "ok")
