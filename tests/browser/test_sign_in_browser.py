@@ -57,7 +57,7 @@ def test_first_sign_in_enrolls_two_factor_and_shows_recovery_codes(live_server, 
     page.get_by_role("link", name=re.compile("I have saved them")).click()
     page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
     assert page.csp_errors == [], page.csp_errors
-    assert User.objects.get(username="newcounselor").totpdevice_set.filter(confirmed=True).exists()
+    assert User.objects.get(username="newcounselor").authenticatordevice_set.filter(confirmed=True).exists()
 
 
 def test_idle_warning_appears_and_stay_signed_in_keeps_the_session(live_server, page, settings):
