@@ -104,6 +104,11 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
     @property
+    def has_authenticator(self) -> bool:
+        """A confirmed authenticator app (clients may turn one on; staff must)."""
+        return self.authenticatordevice_set.filter(confirmed=True).exists()
+
+    @property
     def display_name(self) -> str:
         """How pages name the signed-in account: a staff member's name (or username); for
         a client nothing from the account (it holds no name: pages that need the client's

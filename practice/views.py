@@ -232,7 +232,6 @@ class PasswordChange(auth_views.PasswordChangeView):
 def home(request):
     context = home_service.home_view(actor=request.user)
     context["recovery_codes_left"] = selectors.unused_recovery_code_count(request.user)
-    context["has_totp"] = request.user.is_practice_staff or selectors.has_confirmed_totp(request.user)
     return render(request, "practice/home.html", context)
 
 
