@@ -178,6 +178,7 @@ class Planter:
                 psychotherapy_notes=False,
             )
         self._legal_disclosure(number)
+        self._clinical(number)
         # Reasons and comments typed by staff.
         access = emergency_services.emergency_open(
             actor=self.outsider, record_number=number, reason="covering", justification=f"{CANARY}justification"
@@ -217,6 +218,29 @@ class Planter:
             NoteReturn.objects.create(
                 note=note, returned_by=self.supervisor, returned_at=timezone.now(), comment=f"{CANARY}return"
             )
+
+    def _clinical(self, number):
+        """Diagnoses, a treatment plan and a questionnaire, when the clinical app is there."""
+        from django.apps import apps as django_apps
+
+        if not django_apps.is_installed("clinical"):
+            return
+        from clinical import plans
+        from clinical import services as clinical
+
+        clinical.diagnosis_add(actor=self.counselor, record_number=number, code="F41.1", kind="primary")
+        problem = plans.Problem(
+            problem=f"{CANARY}problem",
+            goal=f"{CANARY}goal",
+            interventions=f"{CANARY}interventions",
+            objectives=[plans.Objective(objective=f"{CANARY}objective", target_date=date(2027, 1, 1))],
+        )
+        clinical.plan_create(
+            actor=self.counselor, record_number=number, problems=[problem], review_date=date(2027, 2, 1)
+        )
+        clinical.measure_enter(
+            actor=self.counselor, record_number=number, instrument="phq9", answers=[1] * 9, base_url=BASE_URL
+        )
 
     def _legal_disclosure(self, number):
         consent_services.disclose_without_authorization(
