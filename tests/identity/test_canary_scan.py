@@ -243,6 +243,10 @@ class Planter:
         )
 
     def _legal_disclosure(self, number):
+        import inspect
+
+        if "court_name" in inspect.signature(consent_services.disclose_without_authorization).parameters:
+            self._court_order(number)
         consent_services.disclose_without_authorization(
             actor=self.counselor,
             record_number=number,
@@ -259,6 +263,29 @@ class Planter:
             purpose="other",
             psychotherapy_notes=False,
         )
+
+    def _court_order(self, number):
+        """A court order for psychotherapy notes waits for a second practice admin, who
+        rejects it with a comment (consent.LegalRequest)."""
+        request = consent_services.disclose_without_authorization(
+            actor=self.counselor,
+            record_number=number,
+            base_url=BASE_URL,
+            legal_basis="court_order",
+            justification=f"{CANARY}courtjustification: an order signed by the judge, reviewed today.",
+            court_name=f"{CANARY}court",
+            court_date=date(2026, 10, 1),
+            court_reference=f"{CANARY}ref",
+            recipient_name=f"{CANARY}clerk",
+            recipient_organization=f"{CANARY}clerkorg",
+            recipient_email=f"{CANARY}.clerk@example.invalid",
+            categories=frozenset(),
+            information_from=date(2026, 1, 1),
+            information_to=date(2026, 12, 31),
+            purpose="legal",
+            psychotherapy_notes=True,
+        )
+        consent_services.legal_request_reject(actor=self.admin, request_id=request.pk, comment=f"{CANARY}decision")
 
 
 def table_names() -> list[str]:
