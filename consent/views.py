@@ -94,6 +94,25 @@ def _carried(form) -> list[tuple[str, str]]:
     return pairs
 
 
+def _sign(request, record_number, carried, *, legal: bool) -> str:
+    path = "legal" if legal else "share"
+    return services.sign_preview(
+        carried, actor=request.user, record_number=record_number, path=path, session=request.session
+    )
+
+
+def _confirmed(request, record_number, form, *, legal: bool) -> bool:
+    """The confirmation of a preview this person saw of this client on this path, once."""
+    return services.preview_matches(
+        request.POST.get("preview_token", ""),
+        _carried(form),
+        actor=request.user,
+        record_number=record_number,
+        path="legal" if legal else "share",
+        session=request.session,
+    )
+
+
 def _step(request) -> str:
     return request.POST.get("step", "preview") if request.method == "POST" else "form"
 
@@ -122,7 +141,12 @@ def _preview_or_refusal(request, record_number, form, *, legal: bool):
     return render(
         request,
         "consent/disclosure_preview.html",
-        {"preview": preview, "carried": carried, "preview_token": services.sign_preview(carried), "legal": legal},
+        {
+            "preview": preview,
+            "carried": carried,
+            "preview_token": _sign(request, record_number, carried, legal=legal),
+            "legal": legal,
+        },
     )
 
 
@@ -161,7 +185,7 @@ def share(request, record_number):
     if step in ("preview", "confirm"):
         form = ShareForm(request.POST)
         if form.is_valid():
-            if step == "confirm" and services.preview_matches(request.POST.get("preview_token", ""), _carried(form)):
+            if step == "confirm" and _confirmed(request, record_number, form, legal=False):
                 return _release(request, record_number, form)
             return _preview_or_refusal(request, record_number, form, legal=False)
     client = records_services.client_for_writing(
@@ -254,7 +278,7 @@ def disclose_legal(request, record_number):
     if step in ("preview", "confirm"):
         form = LegalDisclosureForm(request.POST)
         if form.is_valid():
-            if step == "confirm" and services.preview_matches(request.POST.get("preview_token", ""), _carried(form)):
+            if step == "confirm" and _confirmed(request, record_number, form, legal=True):
                 disclosure = services.disclose_without_authorization(
                     actor=request.user,
                     record_number=record_number,

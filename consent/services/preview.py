@@ -9,6 +9,8 @@ locking, and share() asks it again, locked, at the moment of release.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 from django.core import signing
@@ -32,6 +34,13 @@ from records.permissions import WRITE_NOTES
 # (or one older than this) is shown again before anything is released.
 PREVIEW_SALT = "consent.disclosure.preview"
 PREVIEW_MAX_AGE = 30 * 60
+# Security note: a confirmation is bound to the person who saw the preview, the client
+# and the path (share or legal) it was made for, and is good for one release: its
+# nonce waits in the previewer's session and is taken out by the confirmation. A
+# confirmation posted again, to another client's page or from another account is
+# previewed again instead of released.
+PREVIEW_SESSION_KEY = "consent_preview_nonces"
+PREVIEW_PENDING_MAX = 5
 
 
 @dataclass
@@ -185,17 +194,41 @@ def _canonical(values: list[tuple[str, str]]) -> list[list[str]]:
     return sorted([str(k), str(v)] for k, v in values)
 
 
-def sign_preview(values: list[tuple[str, str]]) -> str:
-    """A signed copy of the (name, value) pairs a preview showed, for its confirmation."""
-    return signing.dumps(_canonical(values), salt=PREVIEW_SALT, compress=True)
+def _bound(values: list[tuple[str, str]], *, actor: User, record_number: str, path: str, nonce: str) -> dict:
+    return {"values": _canonical(values), "actor": actor.pk, "client": record_number, "path": path, "nonce": nonce}
 
 
-def preview_matches(token: str, values: list[tuple[str, str]]) -> bool:
-    """Whether a confirmation carries the very values its preview showed, recently."""
+def sign_preview(
+    values: list[tuple[str, str]], *, actor: User, record_number: str, path: str, session: MutableMapping
+) -> str:
+    """A signed copy of the (name, value) pairs a preview showed, for its confirmation:
+    bound to the actor, the client and the path, with a one-time nonce kept in the
+    actor's session (the last PREVIEW_PENDING_MAX previews stay confirmable)."""
+    nonce = secrets.token_urlsafe(16)
+    pending = list(session.get(PREVIEW_SESSION_KEY, []))[-(PREVIEW_PENDING_MAX - 1) :]
+    session[PREVIEW_SESSION_KEY] = [*pending, nonce]
+    bound = _bound(values, actor=actor, record_number=record_number, path=path, nonce=nonce)
+    return signing.dumps(bound, salt=PREVIEW_SALT, compress=True)
+
+
+def preview_matches(
+    token: str, values: list[tuple[str, str]], *, actor: User, record_number: str, path: str, session: MutableMapping
+) -> bool:
+    """Whether a confirmation carries the very values its preview showed, recently, to
+    this actor for this client on this path, and has not been used. A match uses it up."""
     try:
-        return signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE) == _canonical(values)
+        signed = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
     except signing.BadSignature:
         return False
+    nonce = signed.get("nonce") if isinstance(signed, dict) else None
+    pending = list(session.get(PREVIEW_SESSION_KEY, []))
+    if not isinstance(nonce, str) or nonce not in pending:
+        return False
+    if signed != _bound(values, actor=actor, record_number=record_number, path=path, nonce=nonce):
+        return False
+    pending.remove(nonce)
+    session[PREVIEW_SESSION_KEY] = pending
+    return True
 
 
 # --- Sending an authorization to the client -----------------------------------------------
