@@ -157,12 +157,9 @@ class SupervisionAttackTest(AttackTestCase):
 
         self.assertFalse(AuditEvent.objects.filter(reason__contains="XYZZY").exists())
         self.sign_in(self.claire)
-        for name in ("home", "portal_home", "portal_history"):
-            try:
-                url = reverse(name)
-            except Exception:
-                continue
-            self.assertNotContains(self.client.get(url), "XYZZY", status_code=self.client.get(url).status_code)
+        for name in ("portal_home", "portal_record", "portal_history"):
+            self.assertNotContains(self.client.get(reverse(name)), "XYZZY")
+        self.assertNotContains(self.client.get(reverse("portal_note", args=[self.note.pk])), "XYZZY")
         self.sign_in(self.bob)
         self.assertNotContains(self.client.get(reverse("home")), "XYZZY")
 
