@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "emergency",
     "portal",
     "retention",
+    "clinical",
 ]
 
 MIDDLEWARE = [

@@ -59,4 +59,5 @@ urlpatterns = [
     path("", include("emergency.urls")),
     path("", include("portal.urls")),
     path("", include("retention.urls")),
+    path("", include("clinical.urls")),
 ]

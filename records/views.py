@@ -42,6 +42,9 @@ def chart(request, record_number):
     from retention.services import client_retention
 
     context["retention"] = client_retention(context["client"])
+    from clinical.selectors import chart_summary
+
+    context["clinical"] = chart_summary(context["client"])
     return render(request, "records/chart.html", context)
 
 

@@ -308,6 +308,9 @@ def _carry_out(client: Client) -> dict[str, int]:
         Invitation.objects.filter(client=client).delete()
         gone("emergency_accesses", EmergencyAccess.objects.filter(client=client))
         LegalHold.objects.filter(client=client).delete()  # all released (checked)
+        from clinical.services import dispose_client_records
+
+        removed.update(dispose_client_records(client))
     # The blind search index holds digests of the names and date of birth.
     ClientSearchToken.objects.filter(client=client).delete()
     # The care team's access ends; the assignment history (who, when) is kept.

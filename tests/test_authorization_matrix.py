@@ -43,6 +43,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
+from clinical import services as clinical_services
 from consent import services as consent_services
 from consent.models import Invitation
 from consent.services._common import _sha
@@ -167,6 +168,11 @@ MATRIX = [
     ("emergency_end",             "POST",            "L   D   D   D   D   D   D   A   D   D   V   L"),
     ("emergency_queue",           "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("emergency_review",          "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    # The clinical record (issue #14): the care team writes, their supervisors read,
+    # practice admins read nothing clinical.
+    ("diagnoses",                 "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    ("diagnosis_add",             "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
+    ("diagnosis_revise",          "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
     # People outside the practice: a one-time link (the form shows nothing of the record).
     ("invitation_accept",         "GET POST",        "a   a   a   a   a   a   a   a   a   a   V   a"),
     # The recipient's page: opening a usable link is audited (who sent it, until when,
@@ -188,6 +194,7 @@ PARAMETERS = {
     "access_id": "emergency_access",
     "hold_id": "legal_hold",
     "disposal_id": "disposal",
+    "diagnosis_id": "diagnosis",
 }
 PARAMETERS_BY_URL = {
     ("note_cosign", "note_id"): "signed_note",
@@ -288,6 +295,9 @@ class MatrixTestCase(ConsentTestCase):
             was_minor=False,
             retain_until=date(2020, 1, 1),
             registered_on=date(2010, 1, 1),
+        )
+        self.diagnosis = clinical_services.diagnosis_add(
+            actor=self.alice, record_number=self.rec.record_number, code="F41.1", kind="primary"
         )
         self.invitation_token = secrets.token_urlsafe(32)
         Invitation.objects.create(
