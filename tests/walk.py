@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clinical.services import diagnosis_add
 from emergency.services import emergency_open
 from records.services import psychotherapy_note_create
 from retention.models import Disposal, RetentionPolicy
@@ -32,6 +33,9 @@ class WalkTestCase(ConsentTestCase):
             justification="Covering for bob during a crisis call today.",
         )
         self.hold = hold_place(actor=self.avery, record_number=self.rec.record_number, reason="Subpoena pending.")
+        self.diagnosis = diagnosis_add(
+            actor=self.alice, record_number=self.rec.record_number, code="F41.1", kind="primary"
+        )
         # A proposal as the retention page lists it (rec is within its retention period, so
         # the service would refuse to propose it: the row is written directly here).
         policy = RetentionPolicy.objects.create()
@@ -66,6 +70,8 @@ class WalkTestCase(ConsentTestCase):
             return self.hold.pk
         if name == "disposal_id":
             return self.disposal.pk
+        if name == "diagnosis_id":
+            return self.diagnosis.pk
         if name in ("token", "uidb64"):
             return "x"
         raise AssertionError(f"no sample value for <{name}> in {route}: add one to tests/walk.py")
