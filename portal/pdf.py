@@ -43,6 +43,8 @@ def record_pdf(copy: RecordCopy) -> bytes:
             doc.para(f"Addendum by {addendum.author}, {_when(addendum.signed_at)}", bold=True)
             doc.para(addendum.text)
 
+    _clinical_sections(doc, copy)
+
     doc.heading("Release-of-information forms")
     if not copy.authorizations:
         doc.para("None.")
@@ -63,3 +65,33 @@ def record_pdf(copy: RecordCopy) -> bytes:
         flag = "EMERGENCY ACCESS — " if access.emergency else ""
         doc.para(f"{access.at:%Y-%m-%d %H:%M %Z} — {flag}{who} {access.what}")
     return doc.output_bytes()
+
+
+def _clinical_sections(doc, copy: RecordCopy) -> None:
+    from clinical.exports import diagnosis_line, measure_answers, measure_line, plan_paragraphs
+
+    doc.heading("Diagnoses")
+    if not copy.diagnoses:
+        doc.para("No diagnoses recorded.")
+    replaced = {d.previous_id for d in copy.diagnoses if d.previous_id}
+    for d in copy.diagnoses:
+        status = []
+        if d.pk in replaced:
+            status.append("replaced by a later entry")
+        if d.entered_in_error:
+            status.append("entered in error")
+        doc.para(diagnosis_line(d) + (f" ({'; '.join(status)})" if status else ""))
+
+    doc.heading("Treatment plans")
+    if not copy.plans:
+        doc.para("No signed treatment plan.")
+    for plan in copy.plans:
+        for n, text in enumerate(plan_paragraphs(plan)):
+            doc.para(text, bold=n == 0)
+
+    doc.heading("Questionnaires (PHQ-9, GAD-7)")
+    if not copy.measures:
+        doc.para("No completed questionnaires.")
+    for m in copy.measures:
+        doc.para(measure_line(m), bold=True)
+        doc.para("\n".join(f"{text}: {label} ({value})" for text, value, label in measure_answers(m)))

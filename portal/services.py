@@ -44,7 +44,13 @@ def my_record(*, actor: User) -> dict:
     psychotherapy notes (another model, not read here)."""
     client = _own_client(actor, "portal.record")
     audit.record(action="portal.record", actor=actor, client=client, object_type="client", object_id=client.pk)
-    return {"client": client, "notes": list(records_selectors.signed_notes(client))}
+    from clinical.services import portal_clinical
+
+    return {
+        "client": client,
+        "notes": list(records_selectors.signed_notes(client)),
+        "clinical": portal_clinical(client),
+    }
 
 
 def my_note(*, actor: User, note_id: int) -> SessionNote:
@@ -103,6 +109,11 @@ class RecordCopy:
     notes: list[SessionNote] = field(default_factory=list)
     authorizations: list = field(default_factory=list)
     accesses: list[Access] = field(default_factory=list)
+    # The clinical record (clinical.selectors): diagnoses with their history, every
+    # signed treatment-plan version, completed questionnaires.
+    diagnoses: list = field(default_factory=list)
+    plans: list = field(default_factory=list)
+    measures: list = field(default_factory=list)
 
 
 def _assemble(client: Client, *, paper: bool) -> RecordCopy:
@@ -114,7 +125,14 @@ def _assemble(client: Client, *, paper: bool) -> RecordCopy:
         notes=list(records_selectors.signed_notes(client)),
         authorizations=list(consent_selectors.client_authorizations(client)),
         accesses=describe(client, events),
+        **_clinical_parts(client),
     )
+
+
+def _clinical_parts(client: Client) -> dict:
+    from clinical.exports import record_parts
+
+    return record_parts(client)
 
 
 def _build(copy: RecordCopy, fmt: str) -> bytes:

@@ -10,6 +10,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from clinical import selectors as clinical_selectors
+from clinical import services as clinical_services
+from clinical.forms import MeasureForm
+from clinical.instruments import INSTRUMENTS, PHQ9
 from consent import services as consent_services
 from consent.text import text_sha256
 from portal import services
@@ -35,7 +39,10 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 # --- Home, record, history ------------------------------------------------------------------
 def home(request):
-    return render(request, "portal/home.html", consent_services.portal_home(actor=request.user))
+    context = consent_services.portal_home(actor=request.user)
+    # Read under the portal.view event of the service above: the client's own record.
+    context["questionnaires"] = list(clinical_selectors.waiting_measures(context["client"]))
+    return render(request, "portal/home.html", context)
 
 
 def record(request):
@@ -44,6 +51,44 @@ def record(request):
 
 def note(request, note_id):
     return render(request, "portal/note.html", {"note": services.my_note(actor=request.user, note_id=note_id)})
+
+
+def questionnaire(request, measure_id):
+    """The client fills in a questionnaire their counselor assigned. The posted form
+    names its instrument; the service checks it is this questionnaire's."""
+    if request.method == "POST":
+        form = MeasureForm(request.POST, instrument=INSTRUMENTS.get(request.POST.get("instrument", ""), PHQ9))
+        if form.is_valid():
+            try:
+                clinical_services.my_measure_complete(
+                    actor=request.user,
+                    measure_id=measure_id,
+                    instrument=form.instrument.key,
+                    answers=form.answers(),
+                    base_url=request.build_absolute_uri("/").rstrip("/"),
+                )
+            except clinical_services.Conflict as exc:
+                messages.error(request, str(exc))
+                return redirect("portal_home")
+            messages.success(request, "Thank you. Your answers were sent to your counselor.")
+            return redirect("portal_home")
+    measure = clinical_services.my_measure(actor=request.user, measure_id=measure_id)
+    if request.method == "POST":
+        form = MeasureForm(request.POST, instrument=measure.instrument_info)
+    else:
+        form = MeasureForm(instrument=measure.instrument_info)
+    return render(
+        request, "portal/questionnaire.html", {"measure": measure, "form": form}, status=400 if form.errors else 200
+    )
+
+
+def plan_acknowledge(request, plan_id):
+    if request.method != "POST":
+        plan = clinical_services.my_plan(actor=request.user, plan_id=plan_id)
+        return render(request, "portal/plan.html", {"plan": plan})
+    clinical_services.my_plan_acknowledge(actor=request.user, plan_id=plan_id)
+    messages.success(request, "Thank you. Your counselor can see that you have read your treatment plan.")
+    return redirect("portal_record")
 
 
 def history(request):

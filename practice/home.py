@@ -95,14 +95,38 @@ def _awaiting_client_signature(user: User) -> Block:
     )
 
 
-# Hooks, to be wired when their selectors exist (each a provider like the ones above):
-#   treatment-plan reviews due ("plan_reviews")                 -> clinical.selectors
-#   questionnaire (PHQ-9/GAD-7) alerts ("measure_alerts")       -> clinical.selectors
+def _measure_alerts(user: User) -> Block:
+    """Questionnaires with PHQ-9 item 9 above 0, raised for this counselor and not yet
+    marked reviewed: first on the page."""
+    from clinical import selectors
+
+    return _block(
+        "measure_alerts",
+        "Questionnaires needing your attention",
+        "No questionnaire needs your attention.",
+        selectors.open_alerts(user),
+    )
+
+
+def _plan_reviews(user: User) -> Block:
+    from clinical import selectors
+
+    return _block(
+        "plan_reviews",
+        "Treatment plan reviews due",
+        "No treatment plan review is due this week.",
+        selectors.reviews_due(user),
+        reverse("caseload"),
+    )
+
+
 CLINICIAN_BLOCKS: list[Callable[[User], Block]] = [
+    _measure_alerts,
     _drafts,
     _returned,
     _awaiting_cosign,
     _awaiting_client_signature,
+    _plan_reviews,
 ]
 
 
@@ -121,8 +145,21 @@ def _forms_to_sign(user: User) -> Block:
     )
 
 
-# Hook: questionnaires to fill ("questionnaires") -> clinical.selectors.
-CLIENT_BLOCKS: list[Callable[[User], Block]] = [_forms_to_sign]
+def _questionnaires(user: User) -> Block:
+    from clinical import selectors
+    from records.selectors import portal_client
+
+    client = portal_client(user)
+    return _block(
+        "questionnaires",
+        "Questionnaires to fill in",
+        "No questionnaire waits for you.",
+        selectors.waiting_measures(client),
+        reverse("portal_home"),
+    )
+
+
+CLIENT_BLOCKS: list[Callable[[User], Block]] = [_forms_to_sign, _questionnaires]
 
 
 # --- Practice admins ----------------------------------------------------------------------

@@ -29,6 +29,11 @@ def caseload(request):
         context = services.caseload_search(actor=request.user, query=query)
     else:
         context = services.caseload_view(actor=request.user)
+        from clinical.selectors import reviews_due
+
+        # Read under the caseload.view event above: the user's own clients.
+        context["reviews_due"] = list(reviews_due(request.user))
+        context["today"] = timezone.localdate()
     return render(request, "records/caseload.html", {**context, "search_form": form})
 
 

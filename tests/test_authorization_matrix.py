@@ -55,6 +55,7 @@ from records.models import Assignment
 from retention import services as retention_services
 from retention.models import Disposal
 from tests.base import make_user
+from tests.clinical.base import completed, draft_plan, signed_plan
 from tests.consent.base import BASE_URL, ConsentTestCase
 from tests.matrix import CODES, COLUMNS, PERSONAS, Walker, lookup, parse_table, paths
 
@@ -173,6 +174,22 @@ MATRIX = [
     ("diagnoses",                 "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
     ("diagnosis_add",             "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("diagnosis_revise",          "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
+    ("plans",                     "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    ("plan_new",                  "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
+    ("plan_detail",               "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    # A draft is changed and signed by its author only; a sign posted without the
+    # confirmation page's digest is refused with a message.
+    ("plan_edit",                 "GET POST",        "L   D   D   A   D   D   D   D   D   D   V   L"),
+    ("plan_sign",                 "GET",             "L   D   D   A   D   D   D   D   D   D   V   L"),
+    ("plan_sign",                 "POST",            "L   D   D   F   D   D   D   D   D   D   V   L"),
+    ("measures",                  "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    ("measure_assign",            "POST",            "L   D   D   A   A   D   D   D   D   D   V   L"),
+    ("measure_enter",             "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
+    ("measure_detail",            "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    # The alert is raised for the care team (alice and carol), not their supervisors.
+    ("measure_reviewed",          "POST",            "L   D   D   A   A   D   D   D   D   D   V   L"),
+    ("portal_questionnaire",      "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
+    ("portal_plan_acknowledge",   "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
     # People outside the practice: a one-time link (the form shows nothing of the record).
     ("invitation_accept",         "GET POST",        "a   a   a   a   a   a   a   a   a   a   V   a"),
     # The recipient's page: opening a usable link is audited (who sent it, until when,
@@ -195,6 +212,8 @@ PARAMETERS = {
     "hold_id": "legal_hold",
     "disposal_id": "disposal",
     "diagnosis_id": "diagnosis",
+    "plan_id": "signed_plan",
+    "measure_id": "completed_measure",
 }
 PARAMETERS_BY_URL = {
     ("note_cosign", "note_id"): "signed_note",
@@ -207,6 +226,9 @@ PARAMETERS_BY_URL = {
     ("portal_decline", "auth_id"): "pending_auth",
     ("invitation_accept", "token"): "invitation_token",
     ("delivery_download", "token"): "delivery_token",
+    ("plan_edit", "plan_id"): "draft_plan",
+    ("plan_sign", "plan_id"): "draft_plan",
+    ("portal_questionnaire", "measure_id"): "waiting_measure",
 }
 
 # What a POST sends (empty unless said here). A form view checks access to the change
@@ -225,6 +247,7 @@ FORM_DATA = {
     ("note_sign", "POST"): lambda case: {"version": str(case.draft_note.version)},
     ("client_status", "POST"): lambda case: {"discharged": "1", "on": timezone.localdate().isoformat()},
     ("retention_hold_release", "POST"): {"reason": "The case was settled."},
+    ("measure_assign", "POST"): {"instrument": "gad7"},
 }
 
 
@@ -299,6 +322,13 @@ class MatrixTestCase(ConsentTestCase):
         self.diagnosis = clinical_services.diagnosis_add(
             actor=self.alice, record_number=self.rec.record_number, code="F41.1", kind="primary"
         )
+        self.signed_plan = signed_plan(self.alice, self.rec)
+        self.draft_plan = draft_plan(self.alice, self.rec, problem="Sleep")
+        self.waiting_measure = clinical_services.measure_assign(
+            actor=self.alice, record_number=self.rec.record_number, instrument="phq9"
+        )
+        # Item 9 above 0: an alert for the care team.
+        self.completed_measure = completed(self.alice, self.rec, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 1])
         self.invitation_token = secrets.token_urlsafe(32)
         Invitation.objects.create(
             client=newcomer,

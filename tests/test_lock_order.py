@@ -161,3 +161,42 @@ class ChainLockComesFirstTest(ConsentTestCase):
         self.assertChainLockFirst(lambda: consent_services.delivery_download(token=token, grant=grant["value"]))
         self.assertEqual(DeliveryLink.objects.get(pk=link.pk).downloads, 1)
         self.assertChainLockFirst(lambda: consent_services.authorization_revoke(actor=self.claire, auth_id=auth.pk))
+
+    def test_clinical_record_services(self):
+        from clinical import services as clinical_services
+        from tests.clinical.base import draft_plan, sample_problems
+
+        diagnosis = self.assertChainLockFirst(
+            lambda: clinical_services.diagnosis_add(
+                actor=self.alice, record_number=self.rec.record_number, code="F41.1", kind="primary"
+            )
+        )
+        self.assertChainLockFirst(
+            lambda: clinical_services.diagnosis_revise(
+                actor=self.alice, diagnosis_id=diagnosis.pk, kind="secondary", onset_date=None, resolved_date=None
+            )
+        )
+        plan = draft_plan(self.alice, self.rec)
+        self.assertChainLockFirst(
+            lambda: clinical_services.plan_update(
+                actor=self.alice, plan_id=plan.pk, edits=1, problems=sample_problems("x"), review_date=plan.review_date
+            )
+        )
+        shown = clinical_services.plan_for_signing(actor=self.alice, plan_id=plan.pk).shown_sha256
+        self.assertChainLockFirst(
+            lambda: clinical_services.plan_sign(actor=self.alice, plan_id=plan.pk, shown_sha256=shown)
+        )
+        self.assertChainLockFirst(lambda: clinical_services.my_plan_acknowledge(actor=self.claire, plan_id=plan.pk))
+        measure = self.assertChainLockFirst(
+            lambda: clinical_services.measure_assign(
+                actor=self.alice, record_number=self.rec.record_number, instrument="phq9"
+            )
+        )
+        self.assertChainLockFirst(
+            lambda: clinical_services.my_measure_complete(
+                actor=self.claire, measure_id=measure.pk, instrument="phq9", answers=[1] * 9, base_url=BASE_URL
+            )
+        )
+        self.assertChainLockFirst(
+            lambda: clinical_services.measure_alert_review(actor=self.alice, measure_id=measure.pk)
+        )

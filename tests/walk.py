@@ -7,6 +7,7 @@ from emergency.services import emergency_open
 from records.services import psychotherapy_note_create
 from retention.models import Disposal, RetentionPolicy
 from retention.services import hold_place
+from tests.clinical.base import completed, signed_plan
 from tests.consent.base import ConsentTestCase
 from tests.urls_util import application_routes, fill_route
 
@@ -36,6 +37,8 @@ class WalkTestCase(ConsentTestCase):
         self.diagnosis = diagnosis_add(
             actor=self.alice, record_number=self.rec.record_number, code="F41.1", kind="primary"
         )
+        self.plan = signed_plan(self.alice, self.rec)
+        self.measure = completed(self.alice, self.rec, "phq9", [1] * 9)
         # A proposal as the retention page lists it (rec is within its retention period, so
         # the service would refuse to propose it: the row is written directly here).
         policy = RetentionPolicy.objects.create()
@@ -72,6 +75,10 @@ class WalkTestCase(ConsentTestCase):
             return self.disposal.pk
         if name == "diagnosis_id":
             return self.diagnosis.pk
+        if name == "plan_id":
+            return self.plan.pk
+        if name == "measure_id":
+            return self.measure.pk
         if name in ("token", "uidb64"):
             return "x"
         raise AssertionError(f"no sample value for <{name}> in {route}: add one to tests/walk.py")

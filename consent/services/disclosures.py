@@ -71,8 +71,12 @@ def _package_sections(
                 ]
             sections.append((label, paragraphs))
         else:
-            # Kept outside this system for now (no structured records of this kind).
-            sections.append((label, []))
+            # Diagnoses, treatment plans, assessments and discharge summaries come from
+            # the clinical record (clinical.exports); substance-use information is kept
+            # outside this system for now (no structured records of this kind).
+            from clinical.exports import package_paragraphs
+
+            sections.append((label, package_paragraphs(client, category, start, end) or []))
     if categories & NOTE_CATEGORIES:
         withheld = records_selectors.withheld_for_cosign(client, start, end)
         if withheld:

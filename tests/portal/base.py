@@ -69,3 +69,10 @@ class PortalTestCase(ConsentTestCase):
         )
         consent_services.authorization_send(actor=self.bob, auth_id=self.other_auth.pk, request_base_url=BASE_URL)
         records_services.note_view(actor=self.bob, note_id=self.other_note.pk)
+        from clinical import services as clinical_services
+        from tests.clinical.base import signed_plan
+
+        self.other_measure = clinical_services.measure_assign(
+            actor=self.bob, record_number=self.other.record_number, instrument="phq9"
+        )
+        self.other_plan = signed_plan(self.bob, self.other)

@@ -13,6 +13,8 @@ OBJECT_URLS = {
     "portal_decline": "other_auth",
     "portal_revoke": "other_auth",
     "portal_authorization_pdf": "other_auth",
+    "portal_questionnaire": "other_measure",
+    "portal_plan_acknowledge": "other_plan",
 }
 # Portal URLs without an object: the client's own record, whoever else exists.
 OWN_URLS = {
