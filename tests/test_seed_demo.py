@@ -19,6 +19,7 @@ class SeedDemoTest(TestCase):
         self.assertTrue(SessionNote.objects.filter(status="signed").exists())
         self.assertTrue(SessionNote.objects.filter(status="draft").exists())
         self.assertTrue(PsychotherapyNote.objects.exists())
+        self.assert_clinical_record()
         from consent.models import Authorization, Disclosure
 
         states = {a.state_label for a in Authorization.objects.all()}
@@ -52,6 +53,32 @@ class SeedDemoTest(TestCase):
         with self.assertRaises(CommandError):
             call_command("seed_demo", stdout=io.StringIO())
         self.assertFalse(User.objects.exists())
+
+    def assert_clinical_record(self):
+        """Diagnoses, plans (one review overdue), months of PHQ-9 and GAD-7, an alert, a
+        questionnaire waiting in the portal; seeded once (the command ran twice)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from clinical.models import Diagnosis, Measure, MeasureAlert, TreatmentPlan
+        from clinical.selectors import reviews_due
+
+        active = Client.objects.filter(status="active", disposed_at__isnull=True)
+        with_diagnosis = set(Diagnosis.objects.values_list("client_id", flat=True))
+        self.assertTrue(with_diagnosis)
+        self.assertEqual(TreatmentPlan.objects.filter(status="signed").count(), len(with_diagnosis))
+        self.assertLessEqual(len(with_diagnosis), active.count())
+        casey = User.objects.get(username="casey.counselor")
+        due = list(reviews_due(casey))
+        self.assertTrue(any(p.review_date < timezone.localdate() for p in due))
+        for key in ("phq9", "gad7"):
+            done = Measure.objects.filter(instrument=key, status="completed")
+            dates = sorted(m.completed_at for m in done)
+            self.assertGreaterEqual(dates[-1] - dates[0], timedelta(days=120), key)
+        self.assertTrue(MeasureAlert.objects.filter(reviewed_at__isnull=True).exists())
+        self.assertTrue(Measure.objects.filter(status="assigned", client__user__isnull=False).exists())
+        self.assertEqual(Diagnosis.objects.filter(previous__isnull=False).count(), 1)
 
 
 class SeedDemoNotesTest(TestCase):

@@ -17,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         require_debug("seed_demo")
         from audit import demo as audit_demo
+        from clinical import demo as clinical_demo
         from consent import demo as consent_demo
         from emergency import demo as emergency_demo
         from records import demo as records_demo
@@ -30,8 +31,11 @@ class Command(BaseCommand):
             history = audit_demo.seed()
             emergency_demo.seed()
             retention_demo.seed(admin=admin)
+            clinical_record = clinical_demo.seed()
         if created:
             self.stdout.write(f"Created {created} demo clients with notes.")
+        if clinical_record:
+            self.stdout.write(f"Gave {clinical_record} demo clients diagnoses, treatment plans and questionnaires.")
         if history:
             self.stdout.write(f"Wrote a demo access history of {history} audit events.")
         self._print_sign_in(staff)
