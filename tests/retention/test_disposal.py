@@ -17,12 +17,12 @@ from audit.models import AuditEvent, Outcome
 from audit.verify import verify_chain
 from consent.models import Authorization, Disclosure
 from emergency.models import EmergencyAccess
-from practice.models import User
+from practice.models import AuthenticatorDevice, User
 from practice.roles import Role
 from records.models import Addendum, Client, PsychotherapyNote, SessionNote
 from retention import services
 from retention.models import Disposal, LegalHold
-from tests.base import make_user
+from tests.base import current_code, make_user
 from tests.retention.base import CANARY, RetentionTestCase, decrypted_tokens, plant_old_client, raw_text_everywhere
 
 
@@ -83,18 +83,52 @@ class TwoAdminsTest(RetentionTestCase):
             self.assertEqual(self.client.post(reverse("disposal_approve", args=[disposal.pk])).status_code, 403)
         self.assertTrue(SessionNote.objects.filter(client=self.old).exists())
 
-    def test_two_admins_through_the_management_command(self):
+    def dispose_record(self, step, target, username, code=None):
+        user = User.objects.get(username=username)
+        code = current_code(user) if code is None else code
         out = io.StringIO()
-        call_command("dispose_record", "propose", self.old.record_number, "--as", "avery", stdout=out)
+        call_command("dispose_record", step, target, "--as", username, "--code", code, stdout=out)
+        return out.getvalue()
+
+    def test_two_admins_through_the_management_command(self):
+        self.dispose_record("propose", self.old.record_number, "avery")
         disposal = Disposal.objects.get()
         with self.assertRaisesMessage(CommandError, "two different"):
-            call_command("dispose_record", "approve", str(disposal.pk), "--as", "avery", stdout=io.StringIO())
-        call_command("dispose_record", "approve", str(disposal.pk), "--as", "blair", stdout=out)
-        self.assertIn("disposed of", out.getvalue())
+            # The proposal used up avery's code for this 30 s step; forget that, so the
+            # refusal seen is the two-person rule's, not the code's.
+            AuthenticatorDevice.objects.filter(user=self.avery).update(last_t=-1)
+            self.dispose_record("approve", str(disposal.pk), "avery")
+        self.assertIn("disposed of", self.dispose_record("approve", str(disposal.pk), "blair"))
         self.assertFalse(SessionNote.objects.filter(client=self.old).exists())
         self.assertEqual(
             self.assertOneEvent("retention.dispose", actor=self.blair).user_agent, "manage.py dispose_record"
         )
+
+    def test_the_command_needs_the_acting_admins_own_code(self):
+        """One operator who knows two usernames is not two admins: --as goes on only with
+        that admin's current two-factor code, and a missing or wrong one is recorded."""
+        self.dispose_record("propose", self.old.record_number, "avery")
+        disposal = Disposal.objects.get()
+        for code in ("", "000000", current_code(self.avery)):
+            with self.assertRaisesMessage(CommandError, "two-factor code is needed"):
+                self.dispose_record("approve", str(disposal.pk), "blair", code=code or " ")
+        self.assertTrue(SessionNote.objects.filter(client=self.old).exists())
+        disposal.refresh_from_db()
+        self.assertEqual(disposal.status, Disposal.Status.PROPOSED)
+        refused = self.events("retention.dispose", outcome=Outcome.DENIED)
+        self.assertEqual(len(refused), 3)
+        self.assertEqual(refused[0].actor_username, "operator as blair")
+        self.assertEqual(refused[0].user_agent, "manage.py dispose_record")
+
+    def test_a_code_is_good_for_one_step(self):
+        self.dispose_record("propose", self.old.record_number, "avery")
+        disposal = Disposal.objects.get()
+        code = current_code(self.blair)
+        with self.assertRaisesMessage(CommandError, "no such record"):
+            self.dispose_record("approve", "999999", "blair", code=code)
+        with self.assertRaisesMessage(CommandError, "two-factor code is needed"):
+            self.dispose_record("approve", str(disposal.pk), "blair", code=code)
+        self.assertTrue(SessionNote.objects.filter(client=self.old).exists())
 
 
 class DisposalTest(RetentionTestCase):

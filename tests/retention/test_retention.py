@@ -17,6 +17,7 @@ from retention import services
 from retention.models import Disposal, RetentionPolicy
 from retention.policy import retain_until
 from retention.selectors import current_policy
+from tests.base import current_code
 from tests.retention.base import RetentionTestCase
 
 
@@ -114,7 +115,16 @@ class EarlyDeletionRefusedTest(RetentionTestCase):
 
     def test_management_command_refuses(self):
         with self.assertRaisesMessage(CommandError, "must be kept until"):
-            call_command("dispose_record", "propose", self.rec.record_number, "--as", "avery", stdout=io.StringIO())
+            call_command(
+                "dispose_record",
+                "propose",
+                self.rec.record_number,
+                "--as",
+                "avery",
+                "--code",
+                current_code(self.avery),
+                stdout=io.StringIO(),
+            )
         self.assertFalse(Disposal.objects.exists())
 
     def test_approval_rechecks_the_date_under_a_longer_policy(self):
