@@ -253,3 +253,34 @@ class DeliveryAttackTest(AttackTestCase):
             self.events("disclosure.link_open", outcome=Outcome.DENIED)[0].reason,
             "unknown link",
         )
+
+
+class AuthorizationSendPreviewAttackTest(AttackTestCase):
+    def test_no_one_outside_the_care_team_previews_or_sends(self):
+        from consent.models import Authorization
+        from consent.text import render_text, text_sha256
+
+        auth = self.prepare()
+        shown = text_sha256(render_text(auth))
+        url = reverse("authorization_send", args=[auth.pk])
+        for user in (self.bob, self.sam, self.sue, self.avery, self.root, self.claire):
+            self.sign_in(user)
+            self.assertIn(self.client.get(url).status_code, (403, 404), user)
+            self.assertIn(self.client.post(url, {"shown_sha256": shown}).status_code, (403, 404), user)
+        auth.refresh_from_db()
+        self.assertEqual(auth.status, Authorization.Status.DRAFT)
+        self.assertEqual(mail.outbox, [])
+        self.assertEqual(self.events("authorization.send_preview", outcome=Outcome.ALLOWED), [])
+
+
+class DischargeAttackTest(AttackTestCase):
+    def test_no_one_outside_the_care_team_or_the_admins_discharges(self):
+        url = reverse("client_status", args=[self.rec.record_number])
+        for user in (self.bob, self.sam, self.sue, self.claire):
+            self.sign_in(user)
+            self.assertIn(self.client.get(url).status_code, (403, 404), user)
+            response = self.client.post(url, {"discharged": "1", "on": "2026-11-20"})
+            self.assertIn(response.status_code, (403, 404), user)
+        self.rec.refresh_from_db()
+        self.assertIsNone(self.rec.discharged_on)
+        self.assertEqual(self.events("client.status_confirm", outcome=Outcome.ALLOWED), [])
