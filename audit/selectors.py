@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -15,6 +16,8 @@ from audit.models import AuditEvent, FlagKind, FlagReview, Outcome
 PAGE_SIZE = 50
 # An admin assigning clients to an account they created within this many days is flagged.
 SELF_PROVISIONING_DAYS = 30
+# The new supervisor in a supervision.set event's reason (records.services.set_supervision).
+SUPERVISOR_SET = re.compile(r"\bsupervisor=\S*->(\d+)\b")
 CLIENT_READ_ACTIONS = ("chart.view", "note.view", "note.print", "pnote.view")
 
 
@@ -158,6 +161,19 @@ def _self_provisioning(recent: QuerySet[AuditEvent], since: datetime, add) -> No
             local = timezone.localtime(created_at)
             made = f"{local:%b} {local.day}"
             add(FlagKind.SELF_PROVISIONING, event, f"to user #{event.object_id}, an account they created on {made}")
+    # Setting a supervisor gives that account every chart of the supervised counselor:
+    # the same self-provisioning when the admin created the supervisor's account.
+    supervisions = recent.filter(action="supervision.set", outcome=Outcome.ALLOWED, actor_id__isnull=False)
+    for event in supervisions:
+        named = SUPERVISOR_SET.search(event.reason)
+        if named is None:
+            continue
+        created_at = created.get((event.actor_id, named.group(1)))
+        if created_at is not None and timedelta(0) <= event.occurred_at - created_at <= window:
+            local = timezone.localtime(created_at)
+            made = f"{local:%b} {local.day}"
+            note = f"supervisor user #{named.group(1)}, an account they created on {made}"
+            add(FlagKind.SELF_PROVISIONING, event, note)
 
 
 def latest_verification():

@@ -89,3 +89,21 @@ class ProvisioningFlagsTest(RecordsTestCase):
         self.assertRedirects(response, reverse("audit_flags"))
         self.assertTrue(FlagReview.objects.filter(kind="role_change", event=flags[0].event).exists())
         self.assertEqual([f.event.seq for f in self.flags("role_change")], [flags[1].event.seq])
+
+    # The supervision page is a second way to give an account charts to read: every
+    # client of the supervised counselor. Setting as supervisor an account the same admin
+    # created is the same self-provisioning, and is flagged the same way.
+    def test_an_account_the_admin_just_created_set_as_supervisor_is_flagged(self):
+        dana = staff.staff_create(actor=self.avery, username="dana", **{**NEW_STAFF, "role": "supervisor"})
+        records.set_supervision(actor=self.avery, counselor=self.bob, supervisor=dana, pre_licensed=False)
+        [flag] = self.flags("self_provisioning")
+        self.assertEqual((flag.event.action, flag.event.actor_id), ("supervision.set", self.avery.pk))
+        self.assertIn(f"supervisor user #{dana.pk}", flag.note)
+        self.assertIn("an account they created", flag.note)
+
+    def test_another_admin_setting_that_supervisor_or_an_older_supervisor_is_not_flagged(self):
+        dana = staff.staff_create(actor=self.avery, username="dana", **{**NEW_STAFF, "role": "supervisor"})
+        records.set_supervision(actor=self.root, counselor=self.bob, supervisor=dana, pre_licensed=False)
+        records.set_supervision(actor=self.avery, counselor=self.bob, supervisor=self.sam, pre_licensed=False)
+        records.set_supervision(actor=self.avery, counselor=self.bob, supervisor=None, pre_licensed=False)
+        self.assertEqual(self.flags("self_provisioning"), [])
