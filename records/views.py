@@ -22,8 +22,15 @@ from records.forms import (
 from records.models import NoteTemplate
 
 
+def _search_form(request) -> SearchForm:
+    """The search box's words come by POST: in a query string they would stay in the
+    browser's history and in any web server's access log, where the audit keeps only
+    their keyed digest (README, "Client search")."""
+    return SearchForm(request.POST if request.method == "POST" and "q" in request.POST else None)
+
+
 def caseload(request):
-    form = SearchForm(request.GET if "q" in request.GET else None)
+    form = _search_form(request)
     form.fields["q"].help_text = "Name, preferred name, record number or date of birth (YYYY-MM-DD)."
     if query := form.query():
         context = services.caseload_search(actor=request.user, query=query)
@@ -230,7 +237,7 @@ def psychotherapy_note_detail(request, note_id):
 def admin_clients(request):
     from retention.selectors import current_policy, retention_date
 
-    form = SearchForm(request.GET if "q" in request.GET else None)
+    form = _search_form(request)
     context = {"search_form": form}
     if query := form.query():
         context.update(services.admin_client_search(actor=request.user, query=query))

@@ -168,7 +168,7 @@ class SearchAttackTest(AttackTestCase):
     def test_bob_finds_none_of_alices_clients(self):
         self.sign_in(self.bob)
         for q in ("Morgan", "Ellery", "Quinn", self.rec.record_number, "1990-04-02"):
-            response = self.client.get(reverse("caseload"), {"q": q})
+            response = self.client.post(reverse("caseload"), {"q": q})
             self.assertEqual(response.status_code, 200)
             # The words typed come back in the search box; no result links to a chart.
             self.assertNotContains(response, reverse("chart", args=[self.rec.record_number]))
@@ -178,30 +178,30 @@ class SearchAttackTest(AttackTestCase):
 
     def test_a_supervisor_of_nobody_finds_nobody(self):
         self.sign_in(self.sue)
-        response = self.client.get(reverse("caseload"), {"q": "Morgan"})
+        response = self.client.post(reverse("caseload"), {"q": "Morgan"})
         self.assertNotContains(response, self.rec.record_number)
 
     def test_clients_and_admins_cannot_use_the_caseload_search(self):
         for user in (self.claire, self.avery, self.root):
             self.sign_in(user)
-            response = self.client.get(reverse("caseload"), {"q": "Morgan"})
+            response = self.client.post(reverse("caseload"), {"q": "Morgan"})
             self.assertIn(response.status_code, (403, 404))
             self.assertNotContains(response, self.rec.record_number, status_code=response.status_code)
 
     def test_counselors_and_clients_cannot_use_the_admin_search(self):
         for user in (self.alice, self.bob, self.claire):
             self.sign_in(user)
-            response = self.client.get(reverse("admin_clients"), {"q": "Morgan"})
+            response = self.client.post(reverse("admin_clients"), {"q": "Morgan"})
             self.assertIn(response.status_code, (403, 404))
 
     def test_an_admin_search_by_birth_date_finds_nothing(self):
         self.sign_in(self.avery)
-        response = self.client.get(reverse("admin_clients"), {"q": "1990-04-02"})
+        response = self.client.post(reverse("admin_clients"), {"q": "1990-04-02"})
         self.assertNotContains(response, self.rec.record_number)
 
     def test_the_words_searched_reach_no_audit_row(self):
         self.sign_in(self.alice)
-        self.client.get(reverse("caseload"), {"q": "Ellery"})
+        self.client.post(reverse("caseload"), {"q": "Ellery"})
         from audit.models import AuditEvent
 
         for event in AuditEvent.objects.all():
@@ -284,3 +284,17 @@ class DischargeAttackTest(AttackTestCase):
         self.rec.refresh_from_db()
         self.assertIsNone(self.rec.discharged_on)
         self.assertEqual(self.events("client.status_confirm", outcome=Outcome.ALLOWED), [])
+
+
+class SearchWordsOutOfUrlsTest(AttackTestCase):
+    def test_the_search_box_posts_and_a_query_string_searches_nothing(self):
+        """Words in a query string stay in the browser's history and web server logs."""
+        self.sign_in(self.alice)
+        page = self.client.get(reverse("caseload")).content.decode()
+        self.assertIn('<form method="post" action="/caseload/" role="search"', page)
+        response = self.client.get(reverse("caseload"), {"q": "Ellery"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.events("client.search"), [])
+        response = self.client.post(reverse("caseload"), {"q": "Ellery"})
+        self.assertContains(response, reverse("chart", args=[self.rec.record_number]))
+        self.assertEqual(len(self.events("client.search", actor=self.alice)), 1)

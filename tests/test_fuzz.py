@@ -170,10 +170,8 @@ QUERY_TARGETS = [
     ("two_factor_verify", "unv", ["next"]),
     ("login", "anon", ["next"]),
     ("portal_history", "cli", ["month", "before"]),
-    ("caseload", "cou", ["q"]),
-    ("admin_clients", "adm", ["q"]),
 ]
-QUERY_FORMS = {"EventFilterForm": "audit_log", "HistoryFilterForm": "portal_history", "SearchForm": "caseload"}
+QUERY_FORMS = {"EventFilterForm": "audit_log", "HistoryFilterForm": "portal_history"}
 
 
 class _Requests:

@@ -35,7 +35,7 @@ class SearchTestCase(RecordsTestCase):
 
     def found(self, url, q, user):
         self.sign_in(user)
-        response = self.client.get(url, {"q": q})
+        response = self.client.post(url, {"q": q})
         self.assertEqual(response.status_code, 200)
         return {c.record_number for c in response.context["results"]}
 
@@ -112,28 +112,28 @@ class CounselorSearchTest(SearchTestCase):
 
     def test_result_shows_names_and_links_to_chart(self):
         self.sign_in(self.alice)
-        response = self.client.get(CASELOAD, {"q": "ellery"})
+        response = self.client.post(CASELOAD, {"q": "ellery"})
         self.assertContains(response, "Morgan Ellery")
         self.assertContains(response, reverse("chart", args=[self.rec.record_number]))
         self.assertNotContains(response, "Jamie")
 
     def test_client_cannot_search_the_caseload(self):
         self.sign_in(self.claire)
-        response = self.client.get(CASELOAD, {"q": "ellery"})
+        response = self.client.post(CASELOAD, {"q": "ellery"})
         self.assertEqual(response.status_code, 403)
         (event,) = AuditEvent.objects.filter(actor=self.claire, outcome="denied")
         self.assertEqual(event.action, "client.search")
 
     def test_practice_admin_cannot_search_through_the_caseload(self):
         self.sign_in(self.avery)
-        response = self.client.get(CASELOAD, {"q": "ellery"})
+        response = self.client.post(CASELOAD, {"q": "ellery"})
         self.assertEqual(response.status_code, 403)
         self.assertEqual(AuditEvent.objects.filter(actor=self.avery, outcome="denied").count(), 1)
         self.assertNotContains(response, "Ellery", status_code=403)
 
     def test_unverified_counselor_is_sent_to_two_factor(self):
         self.sign_in(self.alice, verified=False)
-        response = self.client.get(CASELOAD, {"q": "ellery"})
+        response = self.client.post(CASELOAD, {"q": "ellery"})
         self.assertEqual(response.status_code, 302)
         self.assertEqual(self.search_events(self.alice), [])
 
@@ -147,11 +147,11 @@ class CounselorSearchTest(SearchTestCase):
                 date_of_birth=date(1990, 1, 1),
                 counselor=self.alice,
             )
-        self.client.get(CASELOAD, {"q": "ell"})
+        self.client.post(CASELOAD, {"q": "ell"})
         with CaptureQueriesContext(connection) as one:
-            self.client.get(CASELOAD, {"q": "morgan"})
+            self.client.post(CASELOAD, {"q": "morgan"})
         with CaptureQueriesContext(connection) as four:
-            response = self.client.get(CASELOAD, {"q": "ellery"})
+            response = self.client.post(CASELOAD, {"q": "ellery"})
         self.assertEqual(len(response.context["results"]), 4)
         self.assertEqual(len(one), len(four))
 
@@ -168,7 +168,7 @@ class AdminSearchTest(SearchTestCase):
     def test_admin_results_show_no_clinical_content_or_birth_date(self):
         note = self.signed_note()
         self.sign_in(self.avery)
-        response = self.client.get(ADMIN_LIST, {"q": "ellery"})
+        response = self.client.post(ADMIN_LIST, {"q": "ellery"})
         self.assertContains(response, "Morgan Ellery")
         self.assertNotContains(response, "Reports better sleep")
         self.assertNotContains(response, reverse("note_detail", args=[note.pk]))
@@ -184,7 +184,7 @@ class AdminSearchTest(SearchTestCase):
     def test_counselor_and_client_cannot_use_the_admin_search(self):
         for user in (self.alice, self.claire):
             self.sign_in(user)
-            response = self.client.get(ADMIN_LIST, {"q": "stone"})
+            response = self.client.post(ADMIN_LIST, {"q": "stone"})
             self.assertEqual(response.status_code, 403)
             self.assertNotContains(response, "Jamie", status_code=403)
             (event,) = AuditEvent.objects.filter(actor=user, outcome="denied")
@@ -204,14 +204,14 @@ class BadInputTest(SearchTestCase):
         for user, url in ((self.alice, CASELOAD), (self.avery, ADMIN_LIST)):
             self.sign_in(user)
             for q in cases:
-                response = self.client.get(url, {"q": q})
+                response = self.client.post(url, {"q": q})
                 self.assertEqual(response.status_code, 200, (url, q))
                 if user == self.alice:
                     self.assertNotContains(response, "Jamie Stone")
 
     def test_a_refused_query_gives_the_text_back_with_the_limit(self):
         self.sign_in(self.alice)
-        response = self.client.get(CASELOAD, {"q": "y" * 150})
+        response = self.client.post(CASELOAD, {"q": "y" * 150})
         self.assertContains(response, "y" * 150)
         self.assertContains(response, "at most 100 characters")
         # No search was made; the page is the plain caseload.
@@ -219,7 +219,7 @@ class BadInputTest(SearchTestCase):
 
     def test_nul_is_refused_as_a_form_error(self):
         self.sign_in(self.alice)
-        response = self.client.get(CASELOAD, {"q": "ell\x00"})
+        response = self.client.post(CASELOAD, {"q": "ell\x00"})
         self.assertContains(response, "Null characters are not allowed")
         self.assertEqual(self.search_events(self.alice), [])
 
