@@ -298,3 +298,23 @@ class SearchWordsOutOfUrlsTest(AttackTestCase):
         response = self.client.post(reverse("caseload"), {"q": "Ellery"})
         self.assertContains(response, reverse("chart", args=[self.rec.record_number]))
         self.assertEqual(len(self.events("client.search", actor=self.alice)), 1)
+
+
+class SharePrefillAttackTest(AttackTestCase):
+    def test_another_clients_authorization_fills_nothing_in(self):
+        auth = self.signed()
+        self.sign_in(self.alice)
+        response = self.client.get(reverse("share", args=[self.rec2.record_number]), {"authorization": auth.pk})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, "dwhitlock@example.invalid")
+        self.assertNotContains(response, "Eastside Clinic")
+
+
+class PasswordResetAttackTest(AttackTestCase):
+    def test_the_reset_page_answers_the_same_for_an_account_and_for_none(self):
+        url = reverse("password_reset")
+        known = self.client.post(url, {"email": "claire@example.invalid"})
+        unknown = self.client.post(url, {"email": "nobody-here@example.invalid"})
+        self.assertEqual((known.status_code, known["Location"]), (unknown.status_code, unknown["Location"]))
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(mail.outbox[0].to, ["claire@example.invalid"])
