@@ -105,6 +105,7 @@ class FlagKind(models.TextChoices):
     MANY_CHARTS = "many_charts", "Many charts in a short time"
     SELF_PROVISIONING = "self_provisioning", "Clients assigned to an account the admin created, or to themselves"
     ROLE_CHANGE = "role_change", "Change of role"
+    LEGAL_AT_ONCE = "legal_at_once", "Released without consent and without approval (serious and imminent threat)"
 
 
 class FlagReview(models.Model):

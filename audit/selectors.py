@@ -119,6 +119,12 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
     _self_provisioning(recent, since, add)
     for event in recent.filter(action="staff.role_change", outcome=Outcome.ALLOWED):
         add(FlagKind.ROLE_CHANGE, event, event.reason)
+    # Psychotherapy notes released at once under a serious and imminent threat: nobody
+    # approved them first, so somebody reviews them after (consent.bases).
+    for event in recent.filter(
+        action="disclosure.legal", outcome=Outcome.ALLOWED, reason__contains="released at once without approval"
+    ):
+        add(FlagKind.LEGAL_AT_ONCE, event, event.reason)
 
     reads = recent.filter(action__in=CLIENT_READ_ACTIONS, outcome=Outcome.ALLOWED).order_by("actor_id", "seq")
     window = timedelta(minutes=settings.AUDIT_BURST_MINUTES)

@@ -3,7 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from consent.models import Authorization, Category, LegalBasis, Purpose
+from consent import bases
+from consent.models import Authorization, Category, Purpose
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -130,12 +131,53 @@ class ShareForm(_RequestFields):
 class LegalDisclosureForm(ShareForm):
     # No authorization on this path: the recipient is typed.
     authorization = None
-    legal_basis = forms.ChoiceField(choices=LegalBasis.choices)
+    legal_basis = forms.ChoiceField(
+        choices=[("", "Choose a legal basis…"), *bases.choices()],
+        help_text="Psychotherapy notes and 42 CFR Part 2 records leave only under the bases that allow them.",
+    )
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
-        min_length=20,
+        min_length=bases.MIN_JUSTIFICATION,
         max_length=2000,
         help_text="Why the law requires or permits this disclosure without consent (20 to 2,000 characters).",
+    )
+    court_name = forms.CharField(
+        max_length=200, required=False, label="Issuing court or authority", help_text="Court order or subpoena only."
+    )
+    court_date = forms.DateField(widget=DATE, required=False, label="Date of the order or subpoena")
+    court_reference = forms.CharField(max_length=100, required=False, label="Docket or reference number")
+
+    def clean(self):
+        data = super().clean()
+        basis = bases.get(data.get("legal_basis") or "")
+        if basis is not None and basis.court_details:
+            for name, message in (
+                ("court_name", "Name the court or authority that issued it."),
+                ("court_date", "Give the date of the order or subpoena."),
+                ("court_reference", "Give its docket or reference number."),
+            ):
+                value = data.get(name)
+                if not (value.strip() if isinstance(value, str) else value):
+                    self.add_error(name, message)
+        if data.get("court_date") and data["court_date"] > timezone.localdate():
+            self.add_error("court_date", "The date is in the future.")
+        return data
+
+    def legal_fields(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "legal_basis": d["legal_basis"],
+            "justification": d["justification"],
+            "purpose_detail": d["purpose_detail"],
+            "court_name": d["court_name"].strip(),
+            "court_date": d["court_date"],
+            "court_reference": d["court_reference"].strip(),
+        }
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        max_length=500, required=False, label="Comment (kept with the decision)", widget=forms.TextInput
     )
 
 

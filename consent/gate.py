@@ -1,9 +1,19 @@
 """The consent gate: the one function that decides whether information may leave the
-practice. Every disclosure (consent.services.share) passes through `check`.
+practice. Every disclosure passes through `check`: the authorized ones
+(consent.services.share) and those under a legal basis
+(consent.services.disclose_without_authorization). Nothing else says yes.
 
-Rule: an authorization that is signed, not revoked and not expired (today, at this
-moment) must cover this recipient, every requested category, the whole date range and
-this purpose; psychotherapy notes need a psychotherapy-notes authorization.
+Rule, with an authorization: one that is signed, not revoked and not expired (today, at
+this moment) must cover this recipient, every requested category, the whole date range
+and this purpose; psychotherapy notes need a psychotherapy-notes authorization.
+
+Rule, under a legal basis (the request names one): the basis is on the fixed list
+(consent.bases) and allows what is asked: psychotherapy notes only under the bases 45 CFR
+164.508(a)(2) lists, 42 CFR Part 2 records only under a 2.64 court order or a 2.51
+medical emergency; a written justification; for a court order or subpoena, the court,
+the date and the docket or reference number. The decision also says whether a practice
+admin must approve before anything leaves (psychotherapy notes or Part 2 records,
+except under a serious and imminent threat).
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from consent import bases
 from consent.models import Authorization, Category, Purpose
 from records.models import Client
 
@@ -28,6 +39,17 @@ class DisclosureRequest:
     information_to: date
     purpose: str
     psychotherapy_notes: bool = False
+    # The legal-basis path: no authorization, a basis from consent.bases instead.
+    legal_basis: str = ""
+    justification: str = ""
+    court_name: str = ""
+    court_date: date | None = None
+    court_reference: str = ""
+
+    @property
+    def part2(self) -> bool:
+        """Records covered by 42 CFR Part 2: substance-use information was asked for."""
+        return Category.SUBSTANCE_USE in self.categories
 
 
 @dataclass
@@ -35,6 +57,9 @@ class Decision:
     allowed: bool
     authorization: Authorization | None = None
     reasons: list[str] = field(default_factory=list)
+    basis: bases.Basis | None = None
+    # Allowed, but nothing leaves until a practice admin other than the requester approves.
+    needs_approval: bool = False
 
 
 def _norm(text: str) -> str:
@@ -79,6 +104,8 @@ def check(req: DisclosureRequest, *, lock: bool = False) -> Decision:
     """Decide one disclosure. With lock=True (inside the disclosing transaction) the
     client's authorizations are locked, so a revocation cannot slip in between the
     decision and the disclosure record."""
+    if req.legal_basis:
+        return _legal(req)
     today = timezone.localdate()
     qs = Authorization.objects.filter(client=req.client).select_related("client")
     if lock:
@@ -94,3 +121,42 @@ def check(req: DisclosureRequest, *, lock: bool = False) -> Decision:
         if best is None or len(missing) < len(best):
             best = missing
     return Decision(False, None, best or [])
+
+
+def _legal(req: DisclosureRequest) -> Decision:
+    """A disclosure without authorization: what the named basis allows, nothing more."""
+    basis = bases.get(req.legal_basis)
+    if basis is None:
+        return Decision(False, None, [f"'{req.legal_basis}' is not a legal basis this practice discloses under"])
+    reasons = []
+    named = f"{basis.label} ({basis.citation})"
+    if req.psychotherapy_notes and not basis.psychotherapy_notes:
+        reasons.append(
+            f"psychotherapy notes leave without an authorization only under the bases 45 CFR 164.508(a)(2) lists; "
+            f"{named} is not one of them"
+        )
+    if req.part2 and not basis.part2:
+        reasons.append(
+            "records covered by 42 CFR Part 2 leave without the client's consent only under a court order that "
+            f"meets 42 CFR 2.64 or to medical personnel in a medical emergency (42 CFR 2.51), not under {named}"
+        )
+    if len(" ".join(req.justification.split())) < bases.MIN_JUSTIFICATION:
+        reasons.append(f"a written justification of at least {bases.MIN_JUSTIFICATION} characters is needed")
+    if basis.court_details:
+        missing = [
+            label
+            for label, value in (
+                ("the issuing court", req.court_name.strip()),
+                ("the date of the order or subpoena", req.court_date),
+                ("its docket or reference number", req.court_reference.strip()),
+            )
+            if not value
+        ]
+        if missing:
+            reasons.append(f"{basis.label} needs " + ", ".join(missing))
+        elif req.court_date > timezone.localdate():
+            reasons.append("the date of the order or subpoena is in the future")
+    if reasons:
+        return Decision(False, None, reasons, basis=basis)
+    special = req.psychotherapy_notes or req.part2
+    return Decision(True, None, [], basis=basis, needs_approval=special and not basis.immediate)

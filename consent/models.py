@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from records.fields import EncryptedCharField, EncryptedEmailField, EncryptedTextField
+# LegalBasis: the codes live with their facts in consent.bases; imported from here too.
+from consent.bases import BASES, LegalBasis
+from records.fields import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedTextField
 from records.models import Client
 
 
@@ -31,14 +33,6 @@ class Purpose(models.TextChoices):
     INSURANCE = "insurance", "Insurance or payment"
     SCHOOL = "school", "School or educational services"
     OTHER = "other", "Other (described)"
-
-
-class LegalBasis(models.TextChoices):
-    """Disclosures the law permits without an authorization."""
-
-    DUTY_TO_WARN = "duty_to_warn", "Duty to warn or protect"
-    COURT_ORDER = "court_order", "Court order"
-    ABUSE_REPORT = "abuse_report", "Mandated abuse or neglect report"
 
 
 class Authorization(models.Model):
@@ -167,6 +161,7 @@ class Disclosure(models.Model):
     )
     legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices, blank=True)
     justification = EncryptedTextField(blank=True)
+    # The release's maker: for a legal-basis release, the clinician who asked for it.
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     made_at = models.DateTimeField()
     recipient_name = EncryptedCharField(max_length=200)
@@ -204,7 +199,7 @@ class Disclosure(models.Model):
 
     def purpose_text(self) -> str:
         if self.legal_basis:
-            return LegalBasis(self.legal_basis).label
+            return basis_text(self.legal_basis)
         return self.get_purpose_display() + (f": {self.purpose_detail}" if self.purpose_detail else "")
 
 
@@ -224,3 +219,87 @@ class DeliveryLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link for disclosure {self.disclosure_id}"
+
+
+def basis_text(code: str) -> str:
+    """A legal basis as documents state it: its name and its citation."""
+    basis = BASES.get(code)
+    return f"{basis.label} ({basis.citation})" if basis else code
+
+
+class LegalRequest(models.Model):
+    """A disclosure without the client's authorization, as a clinician asked for it under
+    a legal basis (consent.bases), and what became of it. The gate decided it was
+    permitted; psychotherapy notes and 42 CFR Part 2 records then wait for a practice
+    admin other than the requester (except under a serious and imminent threat). The
+    Disclosure (what left, with its package and link) exists only once it is released."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a practice admin's approval"
+        RELEASED = "released", "Released"
+        REJECTED = "rejected", "Rejected"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="legal_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
+    justification = EncryptedTextField()
+    # A court order or subpoena: who issued it, when, and its docket or reference number.
+    court_name = EncryptedCharField(max_length=200, blank=True)
+    court_date = EncryptedDateField(null=True, blank=True)
+    court_reference = EncryptedCharField(max_length=100, blank=True)
+    recipient_name = EncryptedCharField(max_length=200)
+    recipient_organization = EncryptedCharField(max_length=200, blank=True)
+    recipient_email = EncryptedEmailField()
+    categories = models.JSONField(blank=True)
+    information_from = models.DateField()
+    information_to = models.DateField()
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    purpose_detail = EncryptedTextField(blank=True)
+    includes_psychotherapy_notes = models.BooleanField(default=False)
+    includes_part2 = models.BooleanField(default=False)
+    needs_approval = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = EncryptedTextField(blank=True)
+    disclosure = models.OneToOneField(
+        Disclosure, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_request"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Security note: the approver is never the requester, whatever their role became.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="legal_request_decided_by_another",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="released") | Q(disclosure__isnull=False), name="legal_request_released_has_record"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Legal request {self.pk} ({self.get_status_display()})"
+
+    @property
+    def basis(self):
+        return BASES[self.legal_basis]
+
+    def basis_text(self) -> str:
+        return basis_text(self.legal_basis)
+
+    def court_text(self) -> str:
+        if not self.basis.court_details:
+            return ""
+        when = f"{self.court_date:%B %d, %Y}" if self.court_date else "undated"
+        return f"{self.court_name}, {when}, docket/reference {self.court_reference}"
+
+    def description(self) -> str:
+        labels = [Category(c).label for c in self.categories if c in Category.values]
+        if self.includes_psychotherapy_notes:
+            labels.append("Psychotherapy notes")
+        return f"{', '.join(labels)} ({self.information_from:%b %d, %Y} – {self.information_to:%b %d, %Y})"

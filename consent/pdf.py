@@ -19,6 +19,11 @@ REDISCLOSURE_NOTICE = (
     "longer be protected by that law once redisclosed; do not redisclose it except as the authorization "
     "or the law permits."
 )
+LEGAL_NOTICE = (
+    "NOTICE TO RECIPIENT: This information is disclosed to you without the client's authorization, under "
+    "the legal basis stated below, as the law requires or permits. It is confidential. Use it only for the "
+    "purpose stated, and do not redisclose it except as the law permits."
+)
 PART2_NOTICE = (
     "42 CFR Part 2 NOTICE: This record which has been disclosed to you is protected by federal "
     "confidentiality rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, "
@@ -133,17 +138,31 @@ def _drawn_signature(doc, value: str) -> None:
 
 def package_notices(disclosure) -> list[str]:
     """The notices printed at the head of a disclosure's package (and shown in the
-    preview before it is released)."""
-    notices = [REDISCLOSURE_NOTICE]
+    preview before it is released): with an authorization, the redisclosure notice that
+    names it; under a legal basis, one that says there was none; and the 42 CFR 2.32
+    notice with every disclosure of Part 2 records."""
+    notices = [REDISCLOSURE_NOTICE if disclosure.authorization_id else LEGAL_NOTICE]
     if disclosure.includes_substance_use:
         notices.append(PART2_NOTICE)
     return notices
 
 
-def package_pdf(*, disclosure, client, sections: list[tuple[str, list[str]]]) -> bytes:
+def package_pdf(*, disclosure, client, sections: list[tuple[str, list[str]]], legal=None) -> bytes:
+    """The package as sent. With an authorization it says so; under a legal basis (no
+    authorization) it states the basis, its citation, the court details and the
+    justification instead, never the authorization's wording."""
     doc = _Doc("Disclosure of health information")
     for notice in package_notices(disclosure):
         doc.para(notice, bold=True)
+    if not disclosure.authorization_id:
+        doc.para(f"Legal basis: {disclosure.purpose_text()}", bold=True)
+        if legal is not None and legal.court_text():
+            doc.para(f"Order or subpoena: {legal.court_text()}")
+        doc.para(f"Justification: {disclosure.justification}")
+        if legal is not None and legal.decided_by_id:
+            doc.para(
+                f"Approved by {legal.decided_by} (practice admin) on {timezone.localtime(legal.decided_at):%B %d, %Y}"
+            )
     doc.heading(f"Client: {client.first_name} {client.last_name} (record {client.record_number})")
     doc.para(f"Date of birth: {client.date_of_birth:%B %d, %Y}")
     doc.para(
@@ -151,7 +170,13 @@ def package_pdf(*, disclosure, client, sections: list[tuple[str, list[str]]]) ->
         + (f", {disclosure.recipient_organization}" if disclosure.recipient_organization else "")
     )
     doc.para(f"Information: {disclosure.description()}")
-    doc.para(f"Purpose: {disclosure.purpose_text()}")
+    if disclosure.authorization_id:
+        doc.para(f"Purpose: {disclosure.purpose_text()}")
+    else:
+        doc.para(
+            f"Purpose: {disclosure.get_purpose_display()}"
+            + (f": {disclosure.purpose_detail}" if disclosure.purpose_detail else "")
+        )
     doc.para(f"Released on {timezone.localtime(disclosure.made_at):%B %d, %Y} by {disclosure.made_by}")
     for title, paragraphs in sections:
         doc.heading(title, 12)

@@ -7,9 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from consent import selectors, services
+from consent import bases, selectors, services
 from consent.forms import (
     AuthorizationForm,
+    DecisionForm,
     DownloadForm,
     InvitationForm,
     LegalDisclosureForm,
@@ -121,19 +122,23 @@ def _preview_or_refusal(request, record_number, form, *, legal: bool):
     """The preview of what the package will hold; on the authorized path, the gate's
     refusal instead (403, with the offer to ask the client for exactly this)."""
     extra = (
-        {"legal_basis": form.cleaned_data["legal_basis"], "justification": form.cleaned_data["justification"]}
+        form.legal_fields()
         if legal
-        else {"authorization_id": form.cleaned_data.get("authorization")}
+        else {
+            "authorization_id": form.cleaned_data.get("authorization"),
+            "purpose_detail": form.cleaned_data["purpose_detail"],
+        }
     )
     try:
         preview = services.disclosure_preview(
             actor=request.user,
             record_number=record_number,
-            purpose_detail=form.cleaned_data["purpose_detail"],
             **extra,
             **form.request_fields(),
         )
     except services.ConsentDenied as exc:
+        if legal:
+            return _legal_page(request, exc.request.client, form, exc.decision)
         return _refused(request, form, exc)
     # The recipient as the preview names it (picked from an authorization, or typed).
     carried = [(k, v) for k, v in _carried(form) if not k.startswith("recipient_")]
@@ -273,29 +278,74 @@ def authorization_from_request(request, record_number):
 
 
 def disclose_legal(request, record_number):
-    """The legal-basis path: the same form, preview and confirmation as sharing."""
+    """The legal-basis path: the same form, preview and confirmation as sharing; the
+    consent gate decides it (the basis is an input), at the preview and at release."""
     step = _step(request)
     if step in ("preview", "confirm"):
         form = LegalDisclosureForm(request.POST)
         if form.is_valid():
             if step == "confirm" and _confirmed(request, record_number, form, legal=True):
-                disclosure = services.disclose_without_authorization(
-                    actor=request.user,
-                    record_number=record_number,
-                    base_url=_base_url(request),
-                    legal_basis=form.cleaned_data["legal_basis"],
-                    justification=form.cleaned_data["justification"],
-                    purpose_detail=form.cleaned_data["purpose_detail"],
-                    **form.request_fields(),
-                )
-                messages.success(request, f"Released under {disclosure.purpose_text()}. The practice admins were told.")
+                try:
+                    legal = services.disclose_without_authorization(
+                        actor=request.user,
+                        record_number=record_number,
+                        base_url=_base_url(request),
+                        **form.legal_fields(),
+                        **form.request_fields(),
+                    )
+                except services.ConsentDenied as exc:
+                    return _legal_page(request, exc.request.client, form, exc.decision)
+                if legal.disclosure is None:
+                    messages.success(
+                        request,
+                        f"Request #{legal.pk} waits for a practice admin's approval. Nothing has been sent; "
+                        "you will get an email when it is decided.",
+                    )
+                else:
+                    messages.success(request, f"Released under {legal.basis_text()}. The practice admins were told.")
                 return redirect("chart", record_number=record_number)
             return _preview_or_refusal(request, record_number, form, legal=True)
     client = records_services.client_for_writing(
         actor=request.user, record_number=record_number, action="disclosure.compose"
     )
     form = LegalDisclosureForm(request.POST or None)
-    return render(request, "consent/disclose_legal.html", {"form": form, "client": client})
+    return _legal_page(request, client, form)
+
+
+def _legal_page(request, client, form, denied=None):
+    return render(
+        request,
+        "consent/disclose_legal.html",
+        {"form": form, "client": client, "denied": denied, "bases": bases.BASES.values()},
+        status=403 if denied else 200,
+    )
+
+
+# --- Practice admins: the approval queue ------------------------------------------------------
+def legal_approvals(request):
+    waiting, decided = services.legal_requests_for_review(actor=request.user)
+    return render(
+        request,
+        "consent/legal_approvals.html",
+        {"waiting": waiting, "decided": decided, "form": DecisionForm()},
+    )
+
+
+@require_POST
+def legal_request_decide(request, request_id, decision):
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if decision == "approve":
+        legal = services.legal_request_approve(
+            actor=request.user, request_id=request_id, base_url=_base_url(request), comment=comment
+        )
+        messages.success(
+            request, f"Request #{legal.pk} approved: the recipient was sent a link and, separately, a code."
+        )
+    else:
+        legal = services.legal_request_reject(actor=request.user, request_id=request_id, comment=comment)
+        messages.success(request, f"Request #{legal.pk} rejected: nothing was sent.")
+    return redirect("legal_approvals")
 
 
 @require_POST

@@ -286,7 +286,7 @@ KEPT = {"audit.AuditEvent", "records.Assignment", "records.ClientUserObjectPermi
 def _carry_out(client: Client) -> dict[str, int]:
     """Remove the client's clinical content and identifying data. In the caller's
     transaction, after the approval is written (the PostgreSQL guard looks for it)."""
-    from consent.models import Authorization, DeliveryLink, Disclosure, Invitation
+    from consent.models import Authorization, DeliveryLink, Disclosure, Invitation, LegalRequest
     from emergency.models import EmergencyAccess
     from records.models import Addendum, Assignment, ClientSearchToken, NoteReturn, PsychotherapyNote, SessionNote
     from records.permissions import sync_client
@@ -303,6 +303,7 @@ def _carry_out(client: Client) -> dict[str, int]:
         gone("session_notes", SessionNote.objects.filter(client=client))
         gone("psychotherapy_notes", PsychotherapyNote.objects.filter(client=client))
         DeliveryLink.objects.filter(disclosure__client=client).delete()
+        gone("legal_requests", LegalRequest.objects.filter(client=client))
         gone("disclosures", Disclosure.objects.filter(client=client))
         gone("authorizations", Authorization.objects.filter(client=client))
         Invitation.objects.filter(client=client).delete()

@@ -136,6 +136,11 @@ MATRIX = [
     # previewed text's hash, as the walk sends it), then the sending.
     ("authorization_send",        "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),
     ("authorization_pdf",         "GET POST",        "L   D   D   A   A   D   A   D   D   D   V   L"),
+    # Disclosures without authorization that wait for a second person: practice admins
+    # decide (the walk's request is alice's, so either admin may).
+    ("legal_approvals",           "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
+    ("legal_request_approve",     "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    ("legal_request_reject",      "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
     # The client portal: the client's own record only.
     ("portal_home",               "GET POST",        "L   A   A   D   D   D   D   D   D   D   V   L"),
     ("portal_authorization",      "GET POST",        "L   A   D   D   D   D   D   D   D   D   V   L"),
@@ -214,6 +219,7 @@ PARAMETERS = {
     "diagnosis_id": "diagnosis",
     "plan_id": "signed_plan",
     "measure_id": "completed_measure",
+    "request_id": "legal_request",
 }
 PARAMETERS_BY_URL = {
     ("note_cosign", "note_id"): "signed_note",
@@ -290,6 +296,18 @@ class MatrixTestCase(ConsentTestCase):
         self.disclosure = self.share()
         self.delivery_token = next(
             re.search(r"/d/([\w-]+)/", m.body).group(1) for m in mail.outbox if re.search(r"/d/([\w-]+)/", m.body)
+        )
+        # alice's psychotherapy notes asked for under a court order: waiting for an admin.
+        self.legal_request = consent_services.disclose_without_authorization(
+            actor=self.alice,
+            record_number=self.rec.record_number,
+            base_url=BASE_URL,
+            legal_basis="court_order",
+            justification="The court ordered the treating counselor's notes produced.",
+            court_name="Superior Court of Example County",
+            court_date=date(2026, 11, 20),
+            court_reference="26-CV-4411",
+            **self.request(categories=frozenset(), psychotherapy_notes=True, purpose="legal"),
         )
         newcomer = records_services.client_create(
             actor=avery, first_name="Rio", last_name="Vale", date_of_birth=date(2000, 5, 5), email="rio@example.invalid"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clinical.services import diagnosis_add
+from consent.services import disclose_without_authorization
 from emergency.services import emergency_open
 from records.services import psychotherapy_note_create
 from retention.models import Disposal, RetentionPolicy
@@ -14,7 +15,8 @@ from tests.urls_util import application_routes, fill_route
 
 class WalkTestCase(ConsentTestCase):
     """alice's client `rec` with a signed note, a psychotherapy note, a signed
-    authorization and a disclosure; an emergency access of alice's to bob's client; a
+    authorization and a disclosure, and a request to release the psychotherapy note
+    under a court order, waiting for approval; an emergency access of alice's to bob's client; a
     legal hold on `rec` and a disposal proposal for it."""
 
     def setUp(self):
@@ -32,6 +34,18 @@ class WalkTestCase(ConsentTestCase):
             record_number=self.other.record_number,
             reason="covering",
             justification="Covering for bob during a crisis call today.",
+        )
+        # alice's psychotherapy notes asked for under a court order, waiting for an admin.
+        self.legal_request = disclose_without_authorization(
+            actor=self.alice,
+            record_number=self.rec.record_number,
+            base_url="http://testserver",
+            legal_basis="court_order",
+            justification="The court ordered the treating counselor's notes produced.",
+            court_name="Superior Court of Example County",
+            court_date=self.note.date_of_service,
+            court_reference="26-CV-4411",
+            **self.request(categories=frozenset(), psychotherapy_notes=True, purpose="legal"),
         )
         self.hold = hold_place(actor=self.avery, record_number=self.rec.record_number, reason="Subpoena pending.")
         self.diagnosis = diagnosis_add(
@@ -79,6 +93,8 @@ class WalkTestCase(ConsentTestCase):
             return self.plan.pk
         if name == "measure_id":
             return self.measure.pk
+        if name == "request_id":
+            return self.legal_request.pk
         if name in ("token", "uidb64"):
             return "x"
         raise AssertionError(f"no sample value for <{name}> in {route}: add one to tests/walk.py")

@@ -4,8 +4,10 @@
 - signing: the client signs, declines or revokes one;
 - invitations: a client without an account accepts a one-time link;
 - portal: the client portal's home page;
-- disclosures: the one disclosure path through the consent gate, the legal-basis path,
-  cancellation;
+- disclosures: every disclosure through the consent gate (with an authorization, or
+  under a legal basis), cancellation;
+- approvals: a practice admin other than the requester approves or rejects a legal-basis
+  release of psychotherapy notes or 42 CFR Part 2 records;
 - preview: what a disclosure's package will hold, and what the client receives when an
   authorization is sent, before either happens (the confirmations);
 - delivery: a recipient opens the link, enters the code, downloads the package;
@@ -17,6 +19,12 @@ reads: before returning), and records refusals.
 
 from consent.services._common import ACCOUNTING_YEARS, ConsentDenied
 from consent.services.accounting import accounting, accounting_pdf, chart_consents
+from consent.services.approvals import (
+    legal_request_approve,
+    legal_request_reject,
+    legal_requests_for_review,
+    pending_count,
+)
 from consent.services.authorizations import (
     TextChanged,
     authorization_pdf,
@@ -55,6 +63,10 @@ __all__ = [
     "disclosure_cancel",
     "invitation_accept",
     "invitation_is_valid",
+    "legal_request_approve",
+    "legal_request_reject",
+    "legal_requests_for_review",
+    "pending_count",
     "portal_home",
     "preview_matches",
     "share",

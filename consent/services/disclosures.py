@@ -1,4 +1,6 @@
-"""Disclosures: the one path through the consent gate (share), the legal-basis path, cancellation."""
+"""Disclosures, every one through the consent gate: with an authorization (share), under a
+legal basis (disclose_without_authorization, then a second person's approval where the
+bases say so: consent.services.approvals), cancellation."""
 
 from __future__ import annotations
 
@@ -16,10 +18,9 @@ import audit
 from audit.models import Outcome
 from audit.services import refuse
 from consent import gate, pdf
-from consent.models import Category, DeliveryLink, Disclosure, LegalBasis
+from consent.models import Category, DeliveryLink, Disclosure, LegalRequest
 from consent.services._common import ConsentDenied, _client_for_staff, _sha
 from practice import selectors as practice_selectors
-from practice.exceptions import PermissionDenied
 from practice.models import User
 from records import selectors as records_selectors
 from records.models import Client, PsychotherapyNote
@@ -107,8 +108,6 @@ def _disclosure_draft(
     client,
     req: gate.DisclosureRequest,
     authorization,
-    legal_basis: str,
-    justification: str,
     purpose_detail: str,
 ) -> Disclosure:
     """The disclosure record as it will be made (unsaved): the release saves it, the
@@ -116,8 +115,8 @@ def _disclosure_draft(
     return Disclosure(
         client=client,
         authorization=authorization,
-        legal_basis=legal_basis,
-        justification=justification,
+        legal_basis=req.legal_basis if authorization is None else "",
+        justification=" ".join(req.justification.split()) if authorization is None else "",
         made_by=actor,
         made_at=timezone.now(),
         recipient_name=req.recipient_name,
@@ -129,7 +128,7 @@ def _disclosure_draft(
         purpose=req.purpose,
         purpose_detail=purpose_detail,
         includes_psychotherapy_notes=req.psychotherapy_notes,
-        includes_substance_use=Category.SUBSTANCE_USE in req.categories,
+        includes_substance_use=req.part2,
     )
 
 
@@ -139,18 +138,18 @@ def _create_disclosure(
     client,
     req: gate.DisclosureRequest,
     authorization,
-    legal_basis: str,
-    justification: str,
     purpose_detail: str,
     base_url: str,
+    legal: LegalRequest | None = None,
 ) -> tuple[Disclosure, str]:
+    """The record of what leaves, its package and its link, and the two emails. `actor`
+    is who releases it: for a legal-basis release, the clinician who asked (an approving
+    admin never authors the package)."""
     disclosure = _disclosure_draft(
         actor=actor,
         client=client,
         req=req,
         authorization=authorization,
-        legal_basis=legal_basis,
-        justification=justification,
         purpose_detail=purpose_detail,
     )
     now = disclosure.made_at
@@ -162,7 +161,7 @@ def _create_disclosure(
         end=req.information_to,
         psychotherapy_notes=req.psychotherapy_notes,
     )
-    document = pdf.package_pdf(disclosure=disclosure, client=client, sections=sections)
+    document = pdf.package_pdf(disclosure=disclosure, client=client, sections=sections, legal=legal)
     disclosure.package = base64.b64encode(document).decode("ascii")
     disclosure.package_sha256 = hashlib.sha256(document).hexdigest()
     disclosure.save()
@@ -205,6 +204,10 @@ def share(
     """The only path for an authorized disclosure: the gate decides, at this moment."""
     client = _client_for_staff(actor, record_number, WRITE_NOTES, "disclosure.share")
     req = request or gate.DisclosureRequest(client=client, **fields)
+    if req.legal_basis:
+        # Security note: the authorized path never decides a legal basis; that has its own
+        # service, its own checks and its own record.
+        raise ValueError("share() takes no legal basis: use disclose_without_authorization")
     if req.psychotherapy_notes and not PsychotherapyNote.objects.filter(client=client, author=actor).exists():
         refuse(
             "disclosure.share",
@@ -223,8 +226,6 @@ def share(
                 client=client,
                 req=req,
                 authorization=decision.authorization,
-                legal_basis="",
-                justification="",
                 purpose_detail=purpose_detail,
                 base_url=base_url,
             )
@@ -257,45 +258,129 @@ def disclose_without_authorization(
     justification: str,
     base_url: str,
     purpose_detail: str = "",
+    court_name: str = "",
+    court_date: date | None = None,
+    court_reference: str = "",
     **fields,
-) -> Disclosure:
-    """Disclosures the law permits without authorization (duty to warn, court order,
-    mandated abuse report): an explicit legal basis and a written justification; the
-    practice admins are told; the disclosure appears in the accounting."""
+) -> LegalRequest:
+    """A disclosure the law permits without the client's authorization. Rule: the care
+    team asks, naming a basis from the fixed list (consent.bases) and why; the consent
+    gate decides, as for every disclosure. Psychotherapy notes and 42 CFR Part 2 records
+    then wait for a practice admin other than the requester (legal_request_approve),
+    except under a serious and imminent threat, which goes at once and is flagged for
+    review. The practice admins are told either way; a refusal is one denied event."""
     client = _client_for_staff(actor, record_number, WRITE_NOTES, "disclosure.legal")
-    if legal_basis not in LegalBasis.values or len(justification.strip()) < 20:
-        raise PermissionDenied("Name the legal basis and write a justification of at least 20 characters.")
-    req = gate.DisclosureRequest(client=client, **fields)
+    req = gate.DisclosureRequest(
+        client=client,
+        legal_basis=legal_basis,
+        justification=justification,
+        court_name=court_name,
+        court_date=court_date,
+        court_reference=court_reference,
+        **fields,
+    )
+    if req.psychotherapy_notes and not PsychotherapyNote.objects.filter(client=client, author=actor).exists():
+        refuse(
+            "disclosure.legal",
+            actor,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            reason="only the author of psychotherapy notes may release them",
+            not_found=False,
+        )
     with audit.writing():
-        disclosure, _ = _create_disclosure(
-            actor=actor,
-            client=client,
-            req=req,
-            authorization=None,
-            legal_basis=legal_basis,
-            justification=justification.strip(),
-            purpose_detail=purpose_detail,
-            base_url=base_url,
-        )
-        audit.record(
-            action="disclosure.legal",
-            actor=actor,
-            client=client,
-            object_type="disclosure",
-            object_id=disclosure.pk,
-            reason=LegalBasis(legal_basis).label,
-        )
-        admins = practice_selectors.practice_admin_emails()
-        if admins:
-            send_mail(
-                f"{settings.PRACTICE_NAME}: disclosure without authorization",
-                f"{actor} released records of client {client.record_number} without an authorization.\n"
-                f"Legal basis: {LegalBasis(legal_basis).label}.\nReview it in the audit log (disclosure "
-                f"#{disclosure.pk}).",
-                None,
-                admins,
+        decision = gate.check(req, lock=True)
+        if decision.allowed:
+            legal = LegalRequest(
+                client=client,
+                requested_by=actor,
+                requested_at=timezone.now(),
+                legal_basis=req.legal_basis,
+                justification=" ".join(req.justification.split()),
+                court_name=req.court_name.strip() if decision.basis.court_details else "",
+                court_date=req.court_date if decision.basis.court_details else None,
+                court_reference=req.court_reference.strip() if decision.basis.court_details else "",
+                recipient_name=req.recipient_name,
+                recipient_organization=req.recipient_organization,
+                recipient_email=req.recipient_email,
+                categories=sorted(req.categories),
+                information_from=req.information_from,
+                information_to=req.information_to,
+                purpose=req.purpose,
+                purpose_detail=purpose_detail,
+                includes_psychotherapy_notes=req.psychotherapy_notes,
+                includes_part2=req.part2,
+                needs_approval=decision.needs_approval,
+                status=LegalRequest.Status.PENDING,
             )
-    return disclosure
+            if decision.needs_approval:
+                legal.save()
+                audit.record(
+                    action="disclosure.legal_request",
+                    actor=actor,
+                    client=client,
+                    object_type="legal_request",
+                    object_id=legal.pk,
+                    reason=f"{legal.legal_basis}: waits for a practice admin's approval",
+                )
+                _tell_admins(
+                    legal,
+                    f"{actor} asks to release records of client {client.record_number} without an authorization "
+                    f"({legal.basis_text()}). Nothing is sent until another practice admin approves it: "
+                    f"{base_url}{reverse('legal_approvals')}",
+                )
+                return legal
+            disclosure, _ = _create_disclosure(
+                actor=actor,
+                client=client,
+                req=req,
+                authorization=None,
+                purpose_detail=purpose_detail,
+                base_url=base_url,
+                legal=legal,
+            )
+            legal.status, legal.disclosure = LegalRequest.Status.RELEASED, disclosure
+            legal.save()
+            at_once = req.psychotherapy_notes or req.part2
+            audit.record(
+                action="disclosure.legal",
+                actor=actor,
+                client=client,
+                object_type="disclosure",
+                object_id=disclosure.pk,
+                reason=f"{legal.legal_basis} ({decision.basis.citation}); request #{legal.pk}"
+                + ("; released at once without approval: serious and imminent threat" if at_once else ""),
+            )
+            _tell_admins(
+                legal,
+                f"{actor} released records of client {client.record_number} without an authorization.\n"
+                f"Legal basis: {legal.basis_text()}.\nReview it in the audit log (disclosure #{disclosure.pk}).",
+            )
+            return legal
+    audit.record(
+        action="disclosure.legal",
+        actor=actor,
+        outcome=Outcome.DENIED,
+        client=client,
+        object_type="client",
+        object_id=client.pk,
+        reason=f"{req.legal_basis}: " + "; ".join(decision.reasons),
+    )
+    raise ConsentDenied(decision, request=req)
+
+
+def _tell_admins(legal: LegalRequest, body: str) -> None:
+    """The practice admins are told of every disclosure without authorization (no
+    clinical content, no names: the record number and the basis)."""
+    admins = practice_selectors.practice_admin_emails()
+    if admins:
+        subject = (
+            "a disclosure without authorization waits for approval"
+            if legal.status == LegalRequest.Status.PENDING
+            else "disclosure without authorization"
+        )
+        send_mail(f"{settings.PRACTICE_NAME}: {subject}", body, None, admins)
 
 
 def disclosure_cancel(*, actor: User, disclosure_id: int, record_number: str | None = None) -> None:

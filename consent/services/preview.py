@@ -19,12 +19,11 @@ import audit
 from audit.models import Outcome
 from audit.services import refuse
 from consent import gate, pdf
-from consent.models import Authorization, Category, LegalBasis
+from consent.models import Authorization, Category, basis_text
 from consent.services._common import ConsentDenied, _client_for_staff
 from consent.services.authorizations import _sendable, invitation_email
 from consent.services.disclosures import _disclosure_draft, _package_sections
 from consent.text import render_text, text_sha256
-from practice.exceptions import PermissionDenied
 from practice.models import User
 from records import selectors as records_selectors
 from records.models import Client, PsychotherapyNote
@@ -56,6 +55,11 @@ class PackagePreview:
     sections: list[tuple[str, int]]  # (section title, number of entries)
     notices: list[str]
     recipient: dict[str, str]  # the recipient the package goes to (from the authorization, if picked)
+    # The legal-basis path: the basis as decided, the court details, and whether a
+    # practice admin must approve before anything is sent.
+    basis_text: str = ""
+    court_text: str = ""
+    needs_approval: bool = False
 
     @property
     def category_labels(self) -> list[str]:
@@ -87,13 +91,17 @@ def disclosure_preview(
     legal_basis: str = "",
     justification: str = "",
     purpose_detail: str = "",
+    court_name: str = "",
+    court_date=None,
+    court_reference: str = "",
     **fields,
 ) -> PackagePreview:
     """What the package of this disclosure will hold, before it is released. Rule: the
     same as the release (the client's care team; psychotherapy notes by their author);
     the authorized path asks the consent gate, and a refusal is audited and raised as
-    ConsentDenied (nothing is previewed that could not be released); the legal-basis
-    path needs a legal basis (its own rules are checked again at release)."""
+    ConsentDenied (nothing is previewed that could not be released); so does the
+    legal-basis path, the basis being an input to the same decision (asked again at
+    release, and at a practice admin's approval)."""
     action = "disclosure.legal_preview" if legal_basis else "disclosure.preview"
     client = _client_for_staff(actor, record_number, WRITE_NOTES, action)
     if authorization_id:
@@ -108,7 +116,15 @@ def disclosure_preview(
                 reason="not this client's",
             )
         fields.update(recipient)
-    req = gate.DisclosureRequest(client=client, **fields)
+    req = gate.DisclosureRequest(
+        client=client,
+        legal_basis=legal_basis,
+        justification=justification,
+        court_name=court_name,
+        court_date=court_date,
+        court_reference=court_reference,
+        **fields,
+    )
     if req.psychotherapy_notes and not PsychotherapyNote.objects.filter(client=client, author=actor).exists():
         refuse(
             action,
@@ -119,36 +135,24 @@ def disclosure_preview(
             reason="only the author of psychotherapy notes may release them",
             not_found=False,
         )
-    authorization = None
-    if legal_basis:
-        if legal_basis not in LegalBasis.values:
-            raise PermissionDenied("Name the legal basis.")
-        reason = LegalBasis(legal_basis).label
-    else:
-        decision = gate.check(req)
-        if not decision.allowed:
-            audit.record(
-                action=action,
-                actor=actor,
-                outcome=Outcome.DENIED,
-                client=client,
-                object_type="client",
-                object_id=client.pk,
-                reason="; ".join(decision.reasons)[:500],
-            )
-            raise ConsentDenied(decision, request=req)
-        authorization = decision.authorization
-        reason = f"authorization #{authorization.pk}"
+    decision = gate.check(req)
+    if not decision.allowed:
+        audit.record(
+            action=action,
+            actor=actor,
+            outcome=Outcome.DENIED,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            reason=(f"{legal_basis}: " if legal_basis else "") + "; ".join(decision.reasons)[:480],
+        )
+        raise ConsentDenied(decision, request=req)
+    authorization = decision.authorization
+    reason = legal_basis if legal_basis else f"authorization #{authorization.pk}"
     # A read of the record: the event is written before anything of it is returned.
     audit.record(action=action, actor=actor, client=client, object_type="client", object_id=client.pk, reason=reason)
     disclosure = _disclosure_draft(
-        actor=actor,
-        client=client,
-        req=req,
-        authorization=authorization,
-        legal_basis=legal_basis,
-        justification=justification.strip(),
-        purpose_detail=purpose_detail,
+        actor=actor, client=client, req=req, authorization=authorization, purpose_detail=purpose_detail
     )
     sections = _package_sections(
         client=client,
@@ -170,7 +174,16 @@ def disclosure_preview(
         sections=[(title, len(entries)) for title, entries in sections],
         notices=pdf.package_notices(disclosure),
         recipient={k: fields[k] for k in ("recipient_name", "recipient_organization", "recipient_email")},
+        basis_text=basis_text(legal_basis) if legal_basis else "",
+        court_text=_court_text(decision.basis, court_name, court_date, court_reference) if legal_basis else "",
+        needs_approval=decision.needs_approval,
     )
+
+
+def _court_text(basis, name: str, when, reference: str) -> str:
+    if basis is None or not basis.court_details:
+        return ""
+    return f"{name.strip()}, {when:%B %d, %Y}, docket/reference {reference.strip()}"
 
 
 def _note_count(client: Client, actor: User, req: gate.DisclosureRequest) -> int:

@@ -218,7 +218,7 @@ class LegalPreviewTest(ConsentTestCase):
         url = reverse("disclose_legal", args=[self.rec.record_number])
         response = self.client.post(url, self.FORM)
         self.assertContains(response, "Check before release")
-        self.assertContains(response, "Duty to warn or protect")
+        self.assertContains(response, "Serious and imminent threat (duty to warn or protect) (45 CFR 164.512(j)(1)(i))")
         self.assertContains(response, "County Sheriff")
         self.assertEqual(Disclosure.objects.count(), 0)
         self.assertEqual(mail.outbox, [])

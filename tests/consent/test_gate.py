@@ -173,11 +173,15 @@ class LegalPathTest(ConsentTestCase):
     def test_needs_a_basis_and_a_justification_and_tells_the_admins(self):
         with self.assertRaises(PermissionDenied):
             self.legal(justification="because")
-        disclosure = self.legal()
+        disclosure = self.legal().disclosure
         self.assertIsNone(disclosure.authorization)
-        self.assertEqual(disclosure.purpose_text(), "Duty to warn or protect")
+        self.assertEqual(
+            disclosure.purpose_text(), "Serious and imminent threat (duty to warn or protect) (45 CFR 164.512(j)(1)(i))"
+        )
         self.assertTrue(any(self.avery.email in m.to for m in mail.outbox))
-        self.assertOneEvent("disclosure.legal", actor=self.alice)
+        self.assertOneEvent("disclosure.legal", actor=self.alice, outcome=Outcome.ALLOWED)
+        refused = self.assertOneEvent("disclosure.legal", actor=self.alice, outcome=Outcome.DENIED)
+        self.assertIn("justification of at least 20 characters", refused.reason)
         _, rows = services.accounting(actor=self.alice, record_number=self.rec.record_number)
         self.assertEqual(rows, [disclosure])
 

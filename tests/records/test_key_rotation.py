@@ -152,7 +152,7 @@ class RotationWithDisclosuresTest(ConsentTestCase):
             self.assertOneEvent("key_rotation.finish", outcome=Outcome.ALLOWED)
             rotate("--check")
         with override_settings(FIELD_ENCRYPTION_KEY=[self.new]):
-            self.assertEqual(Disclosure.objects.get(pk=self.legal.pk).recipient_name, "County Sheriff")
+            self.assertEqual(Disclosure.objects.get(pk=self.legal.disclosure_id).recipient_name, "County Sheriff")
             self.assertEqual(PsychotherapyNote.objects.get().text, "Process.")
 
     def test_a_value_no_key_reads_stops_the_rotation_with_an_error_event(self):
