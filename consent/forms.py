@@ -175,6 +175,13 @@ class LegalDisclosureForm(ShareForm):
         }
 
 
+class Part2ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I confirm that this client receives substance-use-disorder treatment covered by 42 CFR Part 2.",
+        error_messages={"required": "Confirm that the client receives treatment covered by 42 CFR Part 2."},
+    )
+
+
 class DecisionForm(forms.Form):
     comment = forms.CharField(
         max_length=500, required=False, label="Comment (kept with the decision)", widget=forms.TextInput

@@ -5,7 +5,8 @@ practice. Every disclosure passes through `check`: the authorized ones
 
 Rule, with an authorization: one that is signed, not revoked and not expired (today, at
 this moment) must cover this recipient, every requested category, the whole date range
-and this purpose; psychotherapy notes need a psychotherapy-notes authorization.
+and this purpose; psychotherapy notes need a psychotherapy-notes authorization; for a client
+covered by 42 CFR Part 2, it must be a Part 2 consent.
 
 Rule, under a legal basis (the request names one): the basis is on the fixed list
 (consent.bases) and allows what is asked: psychotherapy notes only under the bases 45 CFR
@@ -48,8 +49,9 @@ class DisclosureRequest:
 
     @property
     def part2(self) -> bool:
-        """Records covered by 42 CFR Part 2: substance-use information was asked for."""
-        return Category.SUBSTANCE_USE in self.categories
+        """Records covered by 42 CFR Part 2: the client is marked as covered (every record
+        of theirs is), or substance-use information was asked for."""
+        return self.client.part2_since is not None or Category.SUBSTANCE_USE in self.categories
 
 
 @dataclass
@@ -88,6 +90,11 @@ def _missing(auth: Authorization, req: DisclosureRequest, today: date) -> list[s
         missing.append(f"{ref} does not cover psychotherapy notes (they need their own authorization)")
     if not wants_pn and auth.kind == Authorization.Kind.PSYCHOTHERAPY_NOTES:
         missing.append(f"{ref} covers psychotherapy notes only")
+    if req.client.part2_since is not None and not auth.is_part2_consent:
+        missing.append(
+            f"{ref} is not a 42 CFR Part 2 consent, and every record of this client is covered by Part 2: "
+            "prepare a new authorization (it will say so)"
+        )
     uncovered = sorted(set(req.categories) - set(auth.categories)) if not wants_pn else []
     if uncovered:
         missing.append(f"{ref} does not cover: " + ", ".join(Category(c).label for c in uncovered))

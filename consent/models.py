@@ -55,6 +55,9 @@ class Authorization(models.Model):
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # A consent under 42 CFR Part 2 (its text says so): prepared for a client covered by
+    # Part 2, or releasing substance-use information.
+    part2_consent = models.BooleanField(default=False)
     # Who receives (identifying a third party and the client's relation to them: encrypted).
     recipient_name = EncryptedCharField(max_length=200)
     recipient_organization = EncryptedCharField(max_length=200, blank=True)
@@ -127,6 +130,10 @@ class Authorization(models.Model):
     @property
     def has_substance_use(self) -> bool:
         return Category.SUBSTANCE_USE in self.categories
+
+    @property
+    def is_part2_consent(self) -> bool:
+        return self.part2_consent or self.has_substance_use
 
     def category_labels(self) -> list[str]:
         return [Category(c).label for c in self.categories if c in Category.values]

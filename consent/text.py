@@ -28,6 +28,13 @@ PART2_STATEMENT = (
     "disclosed under it carry the notice required by 42 CFR 2.32 prohibiting further disclosure unless "
     "permitted by that regulation."
 )
+PART2_CLIENT_STATEMENT = (
+    "CONSENT UNDER 42 CFR PART 2: You receive substance use disorder treatment covered by the federal "
+    "confidentiality rules of 42 CFR Part 2, so every record released under this form is protected by them. "
+    "This is a written consent under 42 CFR 2.31 for the disclosure described above, to the recipient named "
+    "above, for the purpose stated. Records disclosed under it carry the notice required by 42 CFR 2.32 "
+    "prohibiting further disclosure unless permitted by that regulation."
+)
 PSYCHOTHERAPY_STATEMENT = (
     "This is an authorization for psychotherapy notes only. It cannot be combined with any other authorization."
 )
@@ -69,7 +76,9 @@ def render_text(auth: Authorization) -> str:
         "",
         REDISCLOSURE_STATEMENT,
     ]
-    if auth.has_substance_use:
+    if auth.part2_consent and auth.client.part2_since is not None:
+        lines += ["", PART2_CLIENT_STATEMENT]
+    elif auth.is_part2_consent:
         lines += ["", PART2_STATEMENT]
     if auth.kind == auth.Kind.PSYCHOTHERAPY_NOTES:
         lines += ["", PSYCHOTHERAPY_STATEMENT]

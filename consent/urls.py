@@ -16,6 +16,7 @@ urlpatterns = [
         views.disclosure_cancel,
         name="disclosure_cancel",
     ),
+    path("practice/clients/<str:record_number>/part2/", views.client_part2, name="client_part2"),
     path("clients/<str:record_number>/accounting/", views.accounting, name="accounting"),
     path("clients/<str:record_number>/accounting.pdf", views.accounting_pdf, name="accounting_pdf"),
     path("disclosures/approvals/", views.legal_approvals, name="legal_approvals"),

@@ -14,6 +14,7 @@ from consent.forms import (
     DownloadForm,
     InvitationForm,
     LegalDisclosureForm,
+    Part2ConfirmForm,
     ShareForm,
     authorization_choice_label,
 )
@@ -319,6 +320,21 @@ def _legal_page(request, client, form, denied=None):
         {"form": form, "client": client, "denied": denied, "bases": bases.BASES.values()},
         status=403 if denied else 200,
     )
+
+
+# --- Practice admins: 42 CFR Part 2 ---------------------------------------------------------------
+def client_part2(request, record_number):
+    form = Part2ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        client = services.client_mark_part2(actor=request.user, record_number=record_number)
+        messages.success(
+            request,
+            f"{client.record_number} is marked as covered by 42 CFR Part 2: every disclosure now needs Part 2 "
+            "consent and carries the 2.32 notice.",
+        )
+        return redirect("admin_client_assignments", record_number=record_number)
+    client = services.client_part2_view(actor=request.user, record_number=record_number)
+    return render(request, "consent/part2_confirm.html", {"client": client, "form": form})
 
 
 # --- Practice admins: the approval queue ------------------------------------------------------

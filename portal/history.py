@@ -56,6 +56,8 @@ _WORDS = {
     "portal.note": "read a session note",
     "portal.history": "look at who accessed your record",
     "audit.emergency_review": "review an emergency access to your record",
+    "client.part2_view": "open the 42 CFR Part 2 page of your record",
+    "client.part2_mark": "mark your record as covered by 42 CFR Part 2 (substance-use treatment)",
     "copy.prepare": "open the page for producing a copy of your record",
     "copy.pdf": "download a copy of your record (PDF)",
     "copy.fhir": "download a copy of your record (FHIR file)",
@@ -109,6 +111,7 @@ _PAST = {
     "end": "ended",
     "fill": "filled",
     "look": "looked",
+    "mark": "marked",
     "notify": "notified",
     "open": "opened",
     "prepare": "prepared",
@@ -118,6 +121,7 @@ _PAST = {
     "readmit": "readmitted",
     "record": "recorded",
     "register": "registered",
+    "reject": "rejected",
     "return": "returned",
     "review": "reviewed",
     "revoke": "revoked",
@@ -254,6 +258,10 @@ def _emergency_words(what: str) -> str:
 
 
 def _disclosure_words(event: AuditEvent, disclosures: dict) -> str:
+    if event.action == "disclosure.legal_request":
+        return "ask to share your information without an authorization, as the law permits (waiting for approval)"
+    if event.action == "disclosure.legal_reject":
+        return "reject a request to share your information without an authorization"
     if event.object_type != "disclosure":
         # The consent gate refused before any disclosure existed.
         return "ask to share your information"

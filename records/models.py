@@ -41,6 +41,9 @@ class Client(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by a completed disposal: the row is then the tombstone (record number, dates).
     disposed_at = models.DateTimeField(null=True, blank=True)
+    # Receives substance-use-disorder treatment covered by 42 CFR Part 2 (since when):
+    # set by a practice admin (consent.services.part2), never cleared in the product.
+    part2_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         permissions = [

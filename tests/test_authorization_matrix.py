@@ -115,6 +115,9 @@ MATRIX = [
     ("admin_client_create",       "GET POST",        "L   D   D   D   D   D   D   D   a   a   V   L"),
     ("admin_client_assignments",  "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("admin_unassign",            "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
+    # 42 CFR Part 2 as a property of the client: practice admins mark it, after a
+    # confirmation (the walk's empty POST shows the page again).
+    ("client_part2",              "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     # A copy of the record for a client's paper request (issue #12).
     ("admin_record_copy",         "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     # The audit log: practice admins.

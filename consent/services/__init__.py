@@ -11,6 +11,7 @@
 - preview: what a disclosure's package will hold, and what the client receives when an
   authorization is sent, before either happens (the confirmations);
 - delivery: a recipient opens the link, enters the code, downloads the package;
+- part2: a practice admin marks a client as covered by 42 CFR Part 2;
 - accounting: the accounting of disclosures and the chart's consent summary.
 
 Every use case checks access, writes its audit event (changes: in the same transaction;
@@ -35,6 +36,7 @@ from consent.services.authorizations import (
 from consent.services.delivery import LinkRefused, delivery_download, delivery_open, delivery_unlock
 from consent.services.disclosures import disclose_without_authorization, disclosure_cancel, share
 from consent.services.invitations import invitation_accept, invitation_is_valid
+from consent.services.part2 import client_mark_part2, client_part2_view
 from consent.services.portal import portal_home
 from consent.services.preview import authorization_send_preview, disclosure_preview, preview_matches, sign_preview
 from consent.services.signing import authorization_decline, authorization_revoke, authorization_sign, sign_problem
@@ -55,6 +57,8 @@ __all__ = [
     "authorization_sign",
     "authorization_view",
     "chart_consents",
+    "client_mark_part2",
+    "client_part2_view",
     "delivery_download",
     "delivery_open",
     "delivery_unlock",

@@ -14,7 +14,7 @@ import audit
 from audit.models import Outcome
 from audit.services import refuse
 from consent import pdf
-from consent.models import Authorization, Invitation
+from consent.models import Authorization, Category, Invitation
 from consent.services._common import _authorization_for, _client_for_staff, _sha
 from consent.text import render_text, text_sha256
 from practice.exceptions import NotFound, PermissionDenied
@@ -29,6 +29,8 @@ def authorization_prepare(*, actor: User, record_number: str, **fields) -> Autho
     client = _client_for_staff(actor, record_number, WRITE_NOTES, "authorization.create")
     if fields.get("kind") == Authorization.Kind.PSYCHOTHERAPY_NOTES:
         fields["categories"] = []
+    # A client covered by 42 CFR Part 2: every authorization is a Part 2 consent, and says so.
+    fields["part2_consent"] = client.part2_since is not None or Category.SUBSTANCE_USE in fields.get("categories", [])
     with audit.writing():
         auth = Authorization(client=client, prepared_by=actor, **fields)
         auth.full_clean()

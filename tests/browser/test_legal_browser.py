@@ -43,7 +43,10 @@ def test_a_court_order_for_psychotherapy_notes_waits_for_an_admin(live_server, p
     screenshot(page, "legal-request-form")
     page.set_viewport_size({"width": 390, "height": 800})
     screenshot(page, "legal-request-form-390")
-    page.get_by_role("button", name="Release under this legal basis").click()
+    page.get_by_role("button", name="Check and preview").click()
+    page.get_by_text("Another practice admin must approve this.").wait_for()
+    screenshot(page, "legal-request-preview-390")
+    page.get_by_role("button", name="Ask for approval to release to Court clerk").click()
     page.get_by_text(re.compile("waits for a practice admin's approval. Nothing has been sent")).wait_for()
     assert page.csp_errors == [], page.csp_errors
     assert not [m for m in mail.outbox if "clerk@example.invalid" in m.to]

@@ -46,6 +46,7 @@ class NoteReadTest(RecordsTestCase):
                 "discharged_on",
                 "user_id",
                 "created_at",
+                "part2_since",
             },
         )
 
