@@ -39,15 +39,26 @@ GUARDED_TABLES = {
 }
 CLIENT_TABLE = "records_client"
 ALL_TABLES = (CLIENT_TABLE, *GUARDED_TABLES)
+# The clinical record's tables (diagnoses, treatment plans, questionnaires and their
+# alerts) came later; migration retention.0003 puts the same guard on them.
+CLINICAL_GUARDED_TABLES = {
+    "clinical_diagnosis": "client",
+    "clinical_treatmentplan": "client",
+    "clinical_measure": "client",
+    "clinical_measurealert": "measure",
+}
 
 _GUARD_FUNCTION = """
 CREATE OR REPLACE FUNCTION retention_guard_delete() RETURNS trigger AS $$
 DECLARE
     v_client bigint;
 BEGIN
-    -- TG_ARGV[0]: how the row names its client ('note': through its session note).
+    -- TG_ARGV[0]: how the row names its client ('note': through its session note,
+    -- 'measure': through its questionnaire).
     IF TG_ARGV[0] = 'note' THEN
         SELECT n.client_id INTO v_client FROM records_sessionnote n WHERE n.id = OLD.note_id;
+    ELSIF TG_ARGV[0] = 'measure' THEN
+        SELECT m.client_id INTO v_client FROM clinical_measure m WHERE m.id = OLD.measure_id;
     ELSE
         v_client := OLD.client_id;
     END IF;
@@ -108,6 +119,26 @@ def install_postgres(cursor) -> None:
         )
 
 
+def install_clinical_postgres(cursor) -> None:
+    """The guard on the clinical record's tables (retention.0003)."""
+    cursor.execute(_GUARD_FUNCTION)
+    for table, via in CLINICAL_GUARDED_TABLES.items():
+        cursor.execute(
+            f"CREATE TRIGGER {table}_retention_delete BEFORE DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION retention_guard_delete('{via}');"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER {table}_retention_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION retention_refuse();"
+        )
+
+
+def uninstall_clinical_postgres(cursor) -> None:
+    for table in CLINICAL_GUARDED_TABLES:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {table}_retention_delete ON {table};")
+        cursor.execute(f"DROP TRIGGER IF EXISTS {table}_retention_no_truncate ON {table};")
+
+
 def uninstall_postgres(cursor) -> None:
     for table in ALL_TABLES:
         cursor.execute(f"DROP TRIGGER IF EXISTS {table}_retention_no_delete ON {table};")
@@ -159,12 +190,12 @@ def triggers_suspended(connection) -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
-        for table in ALL_TABLES:
+        for table in (*ALL_TABLES, *CLINICAL_GUARDED_TABLES):
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER;")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
-            for table in ALL_TABLES:
+            for table in (*ALL_TABLES, *CLINICAL_GUARDED_TABLES):
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER;")
