@@ -39,9 +39,11 @@ GUARDED_TABLES = {
 }
 CLIENT_TABLE = "records_client"
 ALL_TABLES = (CLIENT_TABLE, *GUARDED_TABLES)
-# The clinical record's tables (diagnoses, treatment plans, questionnaires and their
-# alerts) came later; migration retention.0003 puts the same guard on them.
-CLINICAL_GUARDED_TABLES = {
+# Tables that came later (supervisors' returns of notes, through their note like addenda;
+# the clinical record's diagnoses, treatment plans, questionnaires and their alerts):
+# migration retention.0003 puts the same guard on them.
+LATER_GUARDED_TABLES = {
+    "records_notereturn": "note",
     "clinical_diagnosis": "client",
     "clinical_treatmentplan": "client",
     "clinical_measure": "client",
@@ -119,10 +121,10 @@ def install_postgres(cursor) -> None:
         )
 
 
-def install_clinical_postgres(cursor) -> None:
-    """The guard on the clinical record's tables (retention.0003)."""
+def install_later_postgres(cursor) -> None:
+    """The guard on the later tables (retention.0003)."""
     cursor.execute(_GUARD_FUNCTION)
-    for table, via in CLINICAL_GUARDED_TABLES.items():
+    for table, via in LATER_GUARDED_TABLES.items():
         cursor.execute(
             f"CREATE TRIGGER {table}_retention_delete BEFORE DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION retention_guard_delete('{via}');"
@@ -133,8 +135,8 @@ def install_clinical_postgres(cursor) -> None:
         )
 
 
-def uninstall_clinical_postgres(cursor) -> None:
-    for table in CLINICAL_GUARDED_TABLES:
+def uninstall_later_postgres(cursor) -> None:
+    for table in LATER_GUARDED_TABLES:
         cursor.execute(f"DROP TRIGGER IF EXISTS {table}_retention_delete ON {table};")
         cursor.execute(f"DROP TRIGGER IF EXISTS {table}_retention_no_truncate ON {table};")
 
@@ -190,12 +192,12 @@ def triggers_suspended(connection) -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
-        for table in (*ALL_TABLES, *CLINICAL_GUARDED_TABLES):
+        for table in (*ALL_TABLES, *LATER_GUARDED_TABLES):
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER;")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
-            for table in (*ALL_TABLES, *CLINICAL_GUARDED_TABLES):
+            for table in (*ALL_TABLES, *LATER_GUARDED_TABLES):
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER;")

@@ -168,6 +168,25 @@ class EarlyDeletionRefusedTest(RetentionTestCase):
         self.assertTrue(Client.objects.filter(pk=self.rec.pk).exists())
 
 
+class NoteReturnGuardTest(RetentionTestCase):
+    def test_a_return_for_revision_is_not_deleted_outside_a_disposal_on_postgresql(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("database triggers: PostgreSQL only")
+        from records.models import NoteReturn
+
+        records_services.set_supervision(actor=self.avery, counselor=self.alice, supervisor=self.sam, pre_licensed=True)
+        self.alice.refresh_from_db()
+        note = self.signed_note()
+        records_services.note_return(actor=self.sam, note_id=note.pk, comment="Add the plan.")
+        for sql in ("DELETE FROM records_notereturn", "TRUNCATE records_notereturn"):
+            with self.assertRaises(DatabaseError, msg=sql), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql)
+        with self.assertRaises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('practice.maintenance', 'disposal', true)")
+            cursor.execute("DELETE FROM records_notereturn")
+        self.assertEqual(NoteReturn.objects.count(), 1)
+
+
 class LegalHoldTest(RetentionTestCase):
     def test_a_hold_blocks_proposal_and_approval_whatever_the_date(self):
         disposal = services.disposal_propose(actor=self.avery, record_number=self.old.record_number)
