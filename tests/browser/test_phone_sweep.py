@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
-PAGES_PER_PERSONA = 45
+PAGES_PER_PERSONA = 80
 PER_PATTERN = 2  # pages of one URL pattern (ids and record numbers count as one)
 PER_PATH = 4  # pages of one path pattern whatever their query (the audit log's filters)
 
