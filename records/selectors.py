@@ -9,6 +9,7 @@ records.permissions.sync_person has removed it."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from django.contrib.auth.models import Permission
@@ -377,12 +378,31 @@ def drafts_for(user: User) -> QuerySet[SessionNote]:
     )
 
 
-def chart_notes(client: Client) -> QuerySet[SessionNote]:
-    return (
+CHART_PAGE_SIZE = 20
+
+
+def chart_timeline(
+    client: Client, *, before: tuple[date, int] | None = None, size: int = CHART_PAGE_SIZE
+) -> tuple[list[SessionNote], tuple[date, int] | None]:
+    """One page of the chart's timeline, newest first: note summaries (date, service,
+    length, template, author, status, number of addenda) in one query. The note's
+    content is deferred and no addendum is read, so nothing clinical is decrypted; the
+    note page shows the text. Keyset on (date of service, id): `before` is the last
+    summary of the previous page. Returns (notes, cursor of the next page or None)."""
+    qs = (
         SessionNote.objects.filter(client=client)
+        .defer("content")
         .select_related("author")
-        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .annotate(addenda_count=Count("addenda"))
+        .order_by("-date_of_service", "-id")
     )
+    if before is not None:
+        day, last_id = before
+        qs = qs.filter(Q(date_of_service__lt=day) | Q(date_of_service=day, id__lt=last_id))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, ((rows[-1].date_of_service, rows[-1].pk) if more else None)
 
 
 def own_psychotherapy_notes(user: User, client: Client) -> QuerySet[PsychotherapyNote]:

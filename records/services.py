@@ -308,20 +308,24 @@ def _read_event(actor: User, client: Client, action: str, via_emergency: bool) -
     return "emergency." + action.replace(".", "_"), f"emergency access #{grant.pk if grant else '?'}"
 
 
-def chart_view(*, actor: User, record_number: str) -> dict:
+def chart_view(*, actor: User, record_number: str, before: tuple[date, int] | None = None) -> dict:
     """Rule: only the client's assigned counselors and their supervisors read the chart,
-    and, read-only, a clinician holding an active emergency grant (emergency.services)."""
+    and, read-only, a clinician holding an active emergency grant (emergency.services).
+    The timeline is one page of note summaries (`before`: the keyset cursor); no note's
+    content is decrypted here."""
     client = selectors.client_for(actor, record_number, VIEW_CHART, emergency=True)
     if client is None:
         refuse("chart.view", actor, object_type="client", object_id=record_number, reason="no access")
     action, reason = _read_event(actor, client, "chart.view", client.via_emergency)
     # A read: the event is written (its own atomic statement) before anything is returned.
     audit.record(action=action, actor=actor, client=client, object_type="client", object_id=client.pk, reason=reason)
-    notes = list(selectors.chart_notes(client))
+    notes, next_cursor = selectors.chart_timeline(client, before=before)
     can_write = not client.via_emergency and selectors.client_for(actor, record_number, WRITE_NOTES) is not None
     return {
         "client": client,
         "notes": notes,
+        "next_cursor": f"{next_cursor[0].isoformat()}_{next_cursor[1]}" if next_cursor else None,
+        "older_page": before is not None,
         "can_write": can_write,
         "emergency": client.via_emergency,
         "psychotherapy_notes": list(selectors.own_psychotherapy_notes(actor, client)) if can_write else [],

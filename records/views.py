@@ -44,8 +44,27 @@ def caseload(request):
     return render(request, "records/caseload.html", {**context, "search_form": form})
 
 
+def _timeline_cursor(value: str | None):
+    """The chart's page cursor, `YYYY-MM-DD_<id>`; anything else is the first page."""
+    import re
+    from datetime import date
+
+    from records.selectors import possible_id
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})_(\d{1,19})", value or "", flags=re.ASCII)
+    if not match:
+        return None
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    note_id = int(match[4])
+    return (day, note_id) if possible_id(note_id) else None
+
+
 def chart(request, record_number):
-    context = services.chart_view(actor=request.user, record_number=record_number)
+    before = _timeline_cursor(request.GET.get("before"))
+    context = services.chart_view(actor=request.user, record_number=record_number, before=before)
     context["templates"] = NoteTemplate.choices
     if context["can_write"]:
         from consent.services import chart_consents

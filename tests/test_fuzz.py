@@ -170,6 +170,7 @@ QUERY_TARGETS = [
     ("two_factor_verify", "unv", ["next"]),
     ("login", "anon", ["next"]),
     ("portal_history", "cli", ["month", "before"]),
+    ("chart", "cou", ["before"]),
 ]
 QUERY_FORMS = {"EventFilterForm": "audit_log", "HistoryFilterForm": "portal_history"}
 

@@ -66,7 +66,7 @@ class OpeningTest(EmergencyTestCase):
             (access.expires_at - access.opened_at).total_seconds(), 60 * 60, delta=1
         )  # the default, 60 minutes
         chart = self.client.get(reverse("chart", args=[self.rec.record_number]))
-        self.assertContains(chart, "Reports better sleep.")
+        self.assertContains(chart, reverse("note_detail", args=[note.pk]))
         self.assertContains(chart, "emergency-banner")
         self.assertContains(chart, "js/emergency.js")
         self.assertEqual(self.client.get(reverse("note_detail", args=[note.pk])).status_code, 200)
