@@ -267,6 +267,23 @@ def caseload(user: User) -> QuerySet[Client]:
     )
 
 
+LIST_PAGE_SIZE = 50
+
+
+def page_by_record_number(
+    qs: QuerySet[Client], *, after: str | None = None, size: int = LIST_PAGE_SIZE
+) -> tuple[list[Client], str | None]:
+    """One page of a client list ordered by record number (keyset on the unique,
+    indexed, plaintext record number: no OFFSET, no decryption to sort). `after` is the
+    last record number of the previous page. Returns (clients, cursor or None)."""
+    if after is not None and possible_record_number(after) and after.isascii():
+        qs = qs.filter(record_number__gt=after)
+    rows = list(qs.order_by("record_number")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].record_number if more else None)
+
+
 def supervised_clients(user: User) -> QuerySet[Client]:
     """Clients of the user's supervisees: readable, not writable."""
     return (

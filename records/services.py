@@ -83,10 +83,12 @@ def client_create(*, actor: User, counselor: User | None = None, **fields) -> Cl
     return client
 
 
-def client_list_for_admin(*, actor: User):
+def client_list_for_admin(*, actor: User, after: str | None = None) -> tuple[list[Client], str | None]:
+    """A page of 50 clients by record number (`after`: the previous page's last).
+    Rule: practice admins only; names and care teams, nothing clinical."""
     require_admin(actor, "client.list")
     audit.record(action="client.list", actor=actor, object_type="client")
-    return selectors.clients_for_admin()
+    return selectors.page_by_record_number(selectors.clients_for_admin(), after=after)
 
 
 def client_for_admin(*, actor: User, record_number: str) -> Client:
@@ -277,14 +279,18 @@ def _note_or_404(actor: User, note_id: int, perm: str, action: str, *, with_adde
     return note
 
 
-def caseload_view(*, actor: User):
-    """The user's own clients and their notes awaiting co-signature. Rule: counselors and
+def caseload_view(*, actor: User, after: str | None = None):
+    """The user's own clients (a page of 50 by record number, `after` the previous
+    page's last) and their notes awaiting co-signature. Rule: counselors and
     supervisors only; anyone else is refused rather than shown an empty list."""
     if actor.role not in CLINICAL_ROLES:
         refuse("caseload.view", actor, object_type="caseload", reason="not a clinician", not_found=False)
     audit.record(action="caseload.view", actor=actor, object_type="caseload")
+    clients, next_after = selectors.page_by_record_number(selectors.caseload(actor), after=after)
     return {
-        "clients": list(selectors.caseload(actor)),
+        "clients": clients,
+        "next_after": next_after,
+        "after": after,
         "supervised": list(selectors.supervised_clients(actor)) if actor.role == Role.SUPERVISOR else [],
         # Supervision work lists: notes returned to this author for revision, notes
         # waiting for this supervisor's co-signature, and this author's notes waiting.

@@ -35,7 +35,7 @@ def caseload(request):
     if query := form.query():
         context = services.caseload_search(actor=request.user, query=query)
     else:
-        context = services.caseload_view(actor=request.user)
+        context = services.caseload_view(actor=request.user, after=request.GET.get("after"))
         from clinical.selectors import reviews_due
 
         # Read under the caseload.view event above: the user's own clients.
@@ -262,7 +262,9 @@ def admin_clients(request):
         context.update(services.admin_client_search(actor=request.user, query=query))
         clients = context["results"]
     else:
-        clients = list(services.client_list_for_admin(actor=request.user))
+        after = request.GET.get("after")
+        clients, next_after = services.client_list_for_admin(actor=request.user, after=after)
+        context.update(next_after=next_after, after=after)
     policy = current_policy()
     for client in clients:
         client.retain_until = retention_date(client, policy)

@@ -170,7 +170,9 @@ QUERY_TARGETS = [
     ("two_factor_verify", "unv", ["next"]),
     ("login", "anon", ["next"]),
     ("portal_history", "cli", ["month", "before"]),
+    ("caseload", "cou", ["after"]),
     ("chart", "cou", ["before"]),
+    ("admin_clients", "adm", ["after"]),
 ]
 QUERY_FORMS = {"EventFilterForm": "audit_log", "HistoryFilterForm": "portal_history"}
 
