@@ -22,6 +22,17 @@ def bare_note(request, note_id):
     return render(request, "bench/bare_note.html", {"row": row})
 
 
+def bare_note_audited(request, note_id):
+    """The audited baseline (bench/pages.py): the bare view plus the one durable write an
+    audited read needs, a committed single-row INSERT (autocommit: the statement commits
+    with synchronous_commit on, like the audit append), before the page is rendered."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_baseline_write (at, note_id) VALUES (now(), %s)", [note_id])
+    return bare_note(request, note_id)
+
+
 _ROW = ("date_of_service", "duration_minutes", "service_type", "template", "content", "status", "content_sha256")
 
 
@@ -39,6 +50,7 @@ def protected_note(request, note_id):
 # The application's URLs are here only so that the shared layout can reverse its links.
 urlpatterns = [
     path("bare/notes/<int:note_id>/", bare_note),
+    path("bare/notes/<int:note_id>/audited/", bare_note_audited),
     path("protected/notes/<int:note_id>/", protected_note),
     *practice_urlpatterns,
 ]

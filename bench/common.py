@@ -45,6 +45,7 @@ def production_env(database_url: str) -> dict[str, str]:
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
         "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "AUDIT_ANCHOR_KEY": "bench-" + secrets.token_urlsafe(20),
+        "IDENTITY_INDEX_KEY": "bench-" + secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "DB_CONN_MAX_AGE": "600",
