@@ -257,11 +257,27 @@ def psychotherapy_note_for(user: User, note_id: int) -> PsychotherapyNote | None
     )
 
 
+# What a caseload row shows: the names and plain columns. The other identifying fields
+# (date of birth, contact details) stay encrypted and undecrypted.
+_CASELOAD_FIELDS = (
+    "id",
+    "record_number",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "is_minor",
+    "status",
+    "last_service_date",
+    "disposed_at",
+)
+
+
 def caseload(user: User) -> QuerySet[Client]:
     """The user's own clients (assigned, not supervised), with what the caseload page
     shows, in one query."""
     return (
         clients_for(user, WRITE_NOTES)
+        .only(*_CASELOAD_FIELDS)
         .annotate(drafts=Count("notes", filter=Q(notes__status="draft", notes__author=user), distinct=True))
         .order_by("record_number")
     )
@@ -288,6 +304,7 @@ def supervised_clients(user: User) -> QuerySet[Client]:
     """Clients of the user's supervisees: readable, not writable."""
     return (
         clients_for(user, VIEW_CHART)
+        .only(*_CASELOAD_FIELDS)
         .filter(assignments__ended_at__isnull=True, assignments__counselor__supervisor=user)
         .distinct()
         .order_by("record_number")
@@ -429,10 +446,16 @@ def own_psychotherapy_notes(user: User, client: Client) -> QuerySet[Psychotherap
 
 
 def clients_for_admin() -> QuerySet[Client]:
-    """The practice admin's list: names and assignments, no clinical content."""
-    return Client.objects.prefetch_related(
-        Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments")
-    ).order_by("record_number")
+    """The practice admin's list: names, what the retention date needs, and
+    assignments; no clinical content, and no contact details decrypted."""
+    from retention.selectors import RETENTION_FIELDS
+
+    fields = {*_CASELOAD_FIELDS, *RETENTION_FIELDS}
+    return (
+        Client.objects.only(*fields)
+        .prefetch_related(Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments"))
+        .order_by("record_number")
+    )
 
 
 def _active_assignments():

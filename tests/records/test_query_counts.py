@@ -123,3 +123,21 @@ class ListPagingTest(RecordsTestCase):
         response = self.client.get(reverse("admin_clients"), {"after": "C-000000"})
         self.assertEqual(response.status_code, 403)
         self.assertOneEvent("client.list", actor=self.alice, outcome="denied")
+
+    def test_lists_decrypt_no_contact_details(self):
+        from unittest import mock
+
+        from records.models import Client
+
+        self.add_clients(3)
+        fields = [Client._meta.get_field(name) for name in ("address", "phone", "email", "emergency_contact")]
+        patches = [mock.patch.object(f, "from_db_value", side_effect=AssertionError(f.name)) for f in fields]
+        for p in patches:
+            p.start()
+        try:
+            for user, url in ((self.alice, reverse("caseload")), (self.avery, reverse("admin_clients"))):
+                self.sign_in(user)
+                self.assertEqual(self.client.get(url).status_code, 200, url)
+        finally:
+            for p in patches:
+                p.stop()
