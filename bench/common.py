@@ -107,8 +107,8 @@ def gunicorn(
         proc.wait(timeout=20)
 
 
-def fetch(port: int, path: str, cookie: str) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def fetch(port: int, path: str, cookie: str, timeout: float = 10) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
     response = conn.getresponse()
     body = response.read().decode("utf-8", "replace")

@@ -331,10 +331,11 @@ def note_page(env, world: World, args) -> dict:
         gunicorn(env, workers=args.workers) as full_port,
         gunicorn(env, settings_module="bench.bare_settings", workers=args.workers) as bare_port,
     ):
-        status, body = fetch(full_port, full_path, full_cookie)
+        # The first requests warm each worker up (slow on a loaded machine).
+        status, body = fetch(full_port, full_path, full_cookie, timeout=60)
         assert status == 200 and "Benchmark clinical text." in body, f"full page answered {status}"
         for path in (bare_path, audited_path):
-            status, body = fetch(bare_port, path, bare_cookie)
+            status, body = fetch(bare_port, path, bare_cookie, timeout=60)
             assert status == 200 and "gAAAA" in body, f"baseline {path} answered {status}"
         for r in range(1, args.rounds + 1):
             full = requests_per_second(full_port, full_path, full_cookie, **load)
@@ -350,8 +351,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000, help="large size of the audit log")
     parser.add_argument("--repeat", type=int, default=30, help="requests per page and size (median)")
-    parser.add_argument("--seconds", type=float, default=5, help="note page: seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="note page: rounds")
+    parser.add_argument("--seconds", type=float, default=1.5, help="note page: seconds per measurement")
+    parser.add_argument(
+        "--rounds", type=int, default=12, help="note page: rounds (short, alternating: steadier on a shared machine)"
+    )
     parser.add_argument("--clients", type=int, default=4, help="note page: concurrent clients")
     parser.add_argument("--workers", type=int, default=4, help="note page: gunicorn workers")
     parser.add_argument("--skip-note-page", action="store_true")
