@@ -51,7 +51,8 @@ def test_counselor_opens_emergency_access_and_an_admin_reviews_it(live_server, p
     page.get_by_role("button", name="Open emergency access").click()
 
     page.get_by_role("heading", name=re.compile("Robin Hale")).wait_for()
-    page.get_by_text("Safety plan reviewed.").wait_for()
+    # The chart's timeline lists the note's summary; its text is on the note page.
+    page.get_by_role("link", name=re.compile("Individual therapy")).wait_for()
     countdown = page.locator(".emergency-countdown").first
     # The server renders the time left as m:ss; the script then counts it down. Under a
     # loaded machine the deferred script may start late, so wait for a change, not a clock.

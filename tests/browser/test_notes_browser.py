@@ -33,7 +33,11 @@ def test_counselor_writes_and_signs_a_note(live_server, page):
     screenshot(page, "note-signed")
     page.get_by_role("link", name=re.compile("Robin Hale")).click()
     page.get_by_role("heading", name=re.compile("Robin Hale")).wait_for()
-    assert page.get_by_text("Reports a good week at school.").is_visible()
+    # The chart lists the note's summary (its text is not read there); the note page shows it.
+    assert page.get_by_text("Signed").first.is_visible()
+    assert not page.get_by_text("Reports a good week at school.").is_visible()
     screenshot(page, "chart")
+    page.get_by_role("link", name=re.compile("Individual therapy")).first.click()
+    page.get_by_text("Reports a good week at school.").wait_for()
     assert page.csp_errors == [], page.csp_errors
     assert client.notes.get().status == "signed"
