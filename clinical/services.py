@@ -414,7 +414,8 @@ def measure_compose(*, actor: User, record_number: str) -> Client:
 
 def _complete(measure: Measure, *, actor: User, answers: list[int], via: str, base_url: str) -> str:
     """Score and store the answers; alert the care team if PHQ-9 item 9 is above 0.
-    In the caller's transaction, the measure row locked. Returns the event's reason."""
+    In the caller's transaction, the measure row locked. Returns the event's reason,
+    which says nothing of the answers."""
     instrument = INSTRUMENTS[measure.instrument]
     score = instrument.score(answers)
     measure.answers = json.dumps(answers)
@@ -441,7 +442,10 @@ def _complete(measure: Measure, *, actor: User, answers: list[int], via: str, ba
                     emails,
                 )
             )
-        reason += f"; needs attention: {len(counselors)} counselor(s) alerted"
+    # Security note: the event's reason is the same whether or not item 9 alerted anyone.
+    # Practice admins read the audit log and never clinical content; that a client's
+    # answers raised a self-harm alert is clinical (the alert rows and the answers stay
+    # with the care team).
     return reason
 
 

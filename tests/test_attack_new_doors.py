@@ -318,3 +318,25 @@ class PasswordResetAttackTest(AttackTestCase):
         self.assertEqual((known.status_code, known["Location"]), (unknown.status_code, unknown["Location"]))
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(mail.outbox[0].to, ["claire@example.invalid"])
+
+
+class ClinicalAuditAttackTest(AttackTestCase):
+    """A practice admin reads the audit log and never clinical content: whether a
+    client's PHQ-9 answered item 9 (thoughts of self-harm) above 0 is clinical."""
+
+    def test_an_item_nine_alert_cannot_be_read_from_the_audit_log(self):
+        from clinical import services as clinical
+
+        risky, calm = [0, 1, 0, 0, 0, 0, 0, 0, 1], [1, 1, 0, 0, 0, 0, 0, 0, 0]
+        for answers in (risky, calm):
+            measure = clinical.measure_assign(actor=self.alice, record_number=self.rec.record_number, instrument="phq9")
+            clinical.my_measure_complete(
+                actor=self.claire, measure_id=measure.pk, instrument="phq9", answers=answers, base_url="http://t"
+            )
+        first, second = self.events("measure.complete", outcome=Outcome.ALLOWED)
+        self.assertEqual(first.reason, second.reason)
+        self.sign_in(self.avery)
+        page = self.client.get(reverse("audit_log"))
+        self.assertEqual(page.status_code, 200)
+        self.assertNotContains(page, "attention")
+        self.assertNotContains(page, "alerted")
