@@ -340,3 +340,49 @@ class ClinicalAuditAttackTest(AttackTestCase):
         self.assertEqual(page.status_code, 200)
         self.assertNotContains(page, "attention")
         self.assertNotContains(page, "alerted")
+
+
+class ClinicalAccessAttackTest(AttackTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.jamie = make_user("jamie", Role.CLIENT)
+        cls.other.user = cls.jamie
+        cls.other.save()
+
+    def test_admins_and_unassigned_staff_read_no_diagnosis_plan_or_score(self):
+        from clinical import services as clinical
+        from tests.clinical.base import completed, signed_plan
+
+        clinical.diagnosis_add(actor=self.alice, record_number=self.rec.record_number, code="F41.1", kind="primary")
+        plan = signed_plan(self.alice, self.rec)
+        measure = completed(self.alice, self.rec, "phq9", [1, 1, 0, 0, 0, 0, 0, 0, 0])
+        urls = [reverse(name, args=[self.rec.record_number]) for name in ("diagnoses", "plans", "measures")] + [
+            reverse("plan_detail", args=[plan.pk]),
+            reverse("measure_detail", args=[measure.pk]),
+        ]
+        for user in (self.avery, self.root, self.bob, self.sue, self.jamie):
+            self.sign_in(user)
+            for url in urls:
+                response = self.client.get(url)
+                self.assertIn(response.status_code, (403, 404), (user, url))
+                self.assertNotContains(response, "F41.1", status_code=response.status_code)
+
+    def test_a_client_neither_completes_nor_acknowledges_anothers(self):
+        from clinical import services as clinical
+        from clinical.models import Measure
+        from tests.clinical.base import signed_plan
+
+        plan = signed_plan(self.alice, self.rec)
+        measure = clinical.measure_assign(actor=self.alice, record_number=self.rec.record_number, instrument="phq9")
+        self.sign_in(self.jamie)
+        self.assertIn(self.client.get(reverse("portal_questionnaire", args=[measure.pk])).status_code, (403, 404))
+        answers = {"instrument": "phq9", **{f"item_{n}": "0" for n in range(1, 10)}}
+        response = self.client.post(reverse("portal_questionnaire", args=[measure.pk]), answers)
+        self.assertIn(response.status_code, (403, 404))
+        response = self.client.post(reverse("portal_plan_acknowledge", args=[plan.pk]))
+        self.assertIn(response.status_code, (403, 404))
+        measure.refresh_from_db()
+        plan.refresh_from_db()
+        self.assertEqual(measure.status, Measure.Status.ASSIGNED)
+        self.assertIsNone(plan.acknowledged_at)
