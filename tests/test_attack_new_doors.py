@@ -386,3 +386,24 @@ class ClinicalAccessAttackTest(AttackTestCase):
         plan.refresh_from_db()
         self.assertEqual(measure.status, Measure.Status.ASSIGNED)
         self.assertIsNone(plan.acknowledged_at)
+
+
+class AuditReviewAttackTest(AttackTestCase):
+    def test_only_admins_reach_the_review_pages_which_show_no_name_or_note_text(self):
+        self.signed_note()
+        self.sign_in(self.alice)
+        self.client.get(reverse("chart", args=[self.rec.record_number]))
+        for user in (self.alice, self.sam, self.sue, self.claire):
+            self.sign_in(user)
+            for name in ("audit_log", "audit_flags", "audit_export"):
+                self.assertEqual(self.client.get(reverse(name)).status_code, 403, (user, name))
+        self.sign_in(self.avery)
+        for name in ("audit_log", "audit_flags"):
+            response = self.client.get(reverse(name))
+            self.assertEqual(response.status_code, 200)
+            for text in ("Morgan", "Ellery", "better sleep"):
+                self.assertNotContains(response, text)
+        export = self.client.get(reverse("audit_export"))
+        body = b"".join(export.streaming_content) if export.streaming else export.content
+        self.assertNotIn(b"Ellery", body)
+        self.assertNotIn(b"better sleep", body)
