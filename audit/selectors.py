@@ -6,6 +6,7 @@ import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import F, QuerySet
@@ -29,6 +30,8 @@ class EventFilter:
     outcome: str = ""
     date_from: datetime | None = None  # inclusive, aware
     date_to: datetime | None = None  # exclusive, aware
+    seq_from: int | None = None  # inclusive: one event, or a flag's run of events
+    seq_to: int | None = None  # inclusive
 
     def apply(self, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         if self.actor_id:
@@ -47,6 +50,10 @@ class EventFilter:
             qs = qs.filter(occurred_at__gte=self.date_from)
         if self.date_to:
             qs = qs.filter(occurred_at__lt=self.date_to)
+        if self.seq_from:
+            qs = qs.filter(seq__gte=self.seq_from)
+        if self.seq_to:
+            qs = qs.filter(seq__lte=self.seq_to)
         return qs
 
 
@@ -85,10 +92,27 @@ class Flag:
     kind: str
     event: AuditEvent
     note: str
+    # A flag about a run of events (many charts in a short time): the first of them.
+    first_seq: int | None = None
 
     @property
     def label(self) -> str:
         return FlagKind(self.kind).label
+
+    @property
+    def log_query(self) -> str:
+        """The audit log's query string showing this flag's events: the one event, or
+        the run of chart openings by the same person. Never an empty filter (the whole
+        log), whoever the actor was (a disclosure recipient has no account)."""
+        return event_query(self.event, first_seq=self.first_seq)
+
+
+def event_query(event: AuditEvent, *, first_seq: int | None = None) -> str:
+    if first_seq is not None and first_seq != event.seq and event.actor_id:
+        return urlencode(
+            {"actor": event.actor_id, "action": event.action, "from_event": first_seq, "to_event": event.seq}
+        )
+    return urlencode({"event": event.seq})
 
 
 def _outside_office_hours(moment: datetime) -> bool:
@@ -103,9 +127,9 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
     reviewed = set(FlagReview.objects.filter(event__occurred_at__gte=since).values_list("event_id", "kind"))
     found: list[Flag] = []
 
-    def add(kind: str, event: AuditEvent, note: str) -> None:
+    def add(kind: str, event: AuditEvent, note: str, first_seq: int | None = None) -> None:
         if (event.seq, kind) not in reviewed:
-            found.append(Flag(kind, event, note))
+            found.append(Flag(kind, event, note, first_seq))
 
     # The record number only: review pages never decrypt a client's identifying data.
     recent = AuditEvent.objects.filter(occurred_at__gte=since).annotate(client_record=F("client__record_number"))
@@ -140,7 +164,12 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
             seen.popleft()
         clients = {e.client_id for e in seen}
         if len(clients) >= settings.AUDIT_BURST_CHARTS:
-            add(FlagKind.MANY_CHARTS, event, f"{len(clients)} charts in {settings.AUDIT_BURST_MINUTES} minutes")
+            add(
+                FlagKind.MANY_CHARTS,
+                event,
+                f"{len(clients)} charts in {settings.AUDIT_BURST_MINUTES} minutes",
+                first_seq=seen[0].seq,
+            )
             seen.clear()  # one flag per burst
     found.sort(key=lambda f: f.event.seq, reverse=True)
     return found[:limit]
@@ -166,7 +195,7 @@ def _self_provisioning(recent: QuerySet[AuditEvent], since: datetime, add) -> No
         if created_at is not None and timedelta(0) <= event.occurred_at - created_at <= window:
             local = timezone.localtime(created_at)
             made = f"{local:%b} {local.day}"
-            add(FlagKind.SELF_PROVISIONING, event, f"to user #{event.object_id}, an account they created on {made}")
+            add(FlagKind.SELF_PROVISIONING, event, f"to an account they created on {made}")
     # Setting a supervisor gives that account every chart of the supervised counselor:
     # the same self-provisioning when the admin created the supervisor's account.
     supervisions = recent.filter(action="supervision.set", outcome=Outcome.ALLOWED, actor_id__isnull=False)
@@ -180,6 +209,25 @@ def _self_provisioning(recent: QuerySet[AuditEvent], since: datetime, add) -> No
             made = f"{local:%b} {local.day}"
             note = f"supervisor user #{named.group(1)}, an account they created on {made}"
             add(FlagKind.SELF_PROVISIONING, event, note)
+
+
+REVIEWED_PAGE_SIZE = 50
+
+
+def reviewed_flags_page(*, before: int | None = None, size: int = REVIEWED_PAGE_SIZE):
+    """Reviewed flags, newest review first, with their events and reviewers in the same
+    query; keyset on the review's id. Returns (reviews, next_before or None)."""
+    qs = FlagReview.objects.select_related("event", "reviewer").annotate(
+        client_record=F("event__client__record_number")
+    )
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs.order_by("-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    for review in rows:
+        review.event.client_record = review.client_record
+    return rows, (rows[-1].pk if more and rows else None)
 
 
 def latest_verification():

@@ -342,6 +342,15 @@ def review_flags(*, actor, days: int | None = None):
     return flags(days=days)
 
 
+def review_reviewed_flags(*, actor, before: int | None = None):
+    """The flags already reviewed, with their comments, who reviewed them and when."""
+    from audit.selectors import reviewed_flags_page
+
+    require_reviewer(actor, "audit.flags_reviewed_view")
+    record(action="audit.flags_reviewed_view", actor=actor, object_type="audit_log")
+    return reviewed_flags_page(before=before)
+
+
 def review_flag(*, actor, seq: int, kind: str, comment: str):
     """Mark a flagged event reviewed, with the reviewer's comment. Written once."""
     from audit.models import AuditEvent, FlagKind, FlagReview

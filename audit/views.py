@@ -8,7 +8,9 @@ from django.views.decorators.http import require_POST
 
 from audit import selectors, services
 from audit.forms import EventFilterForm, FlagReviewForm
+from audit.people import name_events, staff_person
 from audit.selectors import EventFilter
+from audit.words import zone_words
 
 
 def _filter_from(request) -> tuple[EventFilterForm, EventFilter | None]:
@@ -28,6 +30,7 @@ def audit_log(request):
         )
     query = request.GET.copy()
     query.pop("before", None)
+    name_events(events)
     return render(
         request,
         "audit/log.html",
@@ -37,6 +40,8 @@ def audit_log(request):
             "next_before": next_before,
             "query": query.urlencode(),
             "verification": selectors.latest_verification(),
+            "zone": zone_words(),
+            "one_run": flt is not None and bool(flt.seq_from or flt.seq_to),
         },
     )
 
@@ -117,7 +122,23 @@ def audit_export(request):
 
 def audit_flags(request):
     flags = services.review_flags(actor=request.user)
-    return render(request, "audit/flags.html", {"flags": flags})
+    name_events([flag.event for flag in flags])
+    return render(request, "audit/flags.html", {"flags": flags, "zone": zone_words()})
+
+
+def audit_flags_reviewed(request):
+    reviews, next_before = services.review_reviewed_flags(
+        actor=request.user, before=_sequence(request.GET.get("before"))
+    )
+    name_events([review.event for review in reviews])
+    reviewers = {review.reviewer_id: staff_person(review.reviewer) for review in reviews}
+    for review in reviews:
+        review.reviewer_person = reviewers[review.reviewer_id]
+    return render(
+        request,
+        "audit/flags_reviewed.html",
+        {"reviews": reviews, "next_before": next_before, "zone": zone_words()},
+    )
 
 
 @require_POST

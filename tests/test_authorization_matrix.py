@@ -125,6 +125,7 @@ MATRIX = [
     ("audit_export",              "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("audit_flags",               "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("audit_flag_review",         "POST",            "L   D   D   D   D   D   D   D   a   a   V   L"),
+    ("audit_flags_reviewed",      "GET POST",        "L   D   D   D   D   D   D   D   A   A   V   L"),
     ("audit_verify",              "POST",            "L   D   D   D   D   D   D   D   A   A   V   L"),
     # Consent, the care team's side.
     ("authorization_new",         "GET POST",        "L   D   D   A   A   D   D   D   D   D   V   L"),

@@ -161,8 +161,13 @@ def query_parameters() -> set[str]:
 # The pages that read query parameters, with the person who may open them. A parameter
 # that no entry names fails test_every_query_parameter_is_fuzzed.
 QUERY_TARGETS = [
-    ("audit_log", "adm", ["actor", "client", "action", "outcome", "date_from", "date_to", "before"]),
-    ("audit_export", "adm", ["actor", "client", "action", "outcome", "date_from", "date_to"]),
+    (
+        "audit_log",
+        "adm",
+        ["actor", "client", "action", "outcome", "date_from", "date_to", "event", "from_event", "to_event", "before"],
+    ),
+    ("audit_export", "adm", ["actor", "client", "action", "outcome", "date_from", "date_to", "event"]),
+    ("audit_flags_reviewed", "adm", ["before"]),
     ("note_create", "cou", ["template"]),
     ("share", "cou", ["authorization"]),
     ("note_sign", "cou", ["version"]),

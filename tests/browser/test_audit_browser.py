@@ -28,7 +28,7 @@ def test_admin_filters_the_log_and_reviews_a_flag(live_server, page):
     page.get_by_role("link", name="Audit log").click()
     page.get_by_label("Client record number").fill(client.record_number)
     page.get_by_role("button", name="Filter").click()
-    page.get_by_role("cell", name="chart.view").first.wait_for()
+    page.get_by_role("cell", name="Opened a client's chart", exact=True).first.wait_for()
     screenshot(page, "audit-log")
 
     page.get_by_role("link", name="Flags to review").click()
