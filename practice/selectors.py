@@ -24,3 +24,13 @@ def practice_admin_emails() -> list[str]:
 
 def staff_list() -> QuerySet[User]:
     return User.objects.filter(role__in=STAFF_ROLES).order_by("-is_active", "last_name", "first_name")
+
+
+def staff_without_two_factor() -> QuerySet[User]:
+    """Active staff with no confirmed authenticator: they are sent to set one up at their
+    next sign-in, and until then they have not signed in (or their two-factor was reset)."""
+    return (
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
+        .order_by("last_name", "first_name", "username")
+    )

@@ -230,8 +230,12 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 # --- Home --------------------------------------------------------------------------------
 def home(request):
+    from practice import admin_home
+
     context = home_service.home_view(actor=request.user)
     context["recovery_codes_left"] = selectors.unused_recovery_code_count(request.user)
+    # The practice admin's worklist: its own selector and include (counts, no client record).
+    context["admin_work"] = admin_home.worklist(request.user)
     return render(request, "practice/home.html", context)
 
 

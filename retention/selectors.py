@@ -83,3 +83,8 @@ def holds() -> QuerySet[LegalHold]:
 
 def disposals() -> QuerySet[Disposal]:
     return Disposal.objects.select_related("proposed_by", "approved_by")
+
+
+def proposals_awaiting(admin) -> QuerySet[Disposal]:
+    """Proposed disposals this admin may approve: another admin's (two people decide)."""
+    return Disposal.objects.filter(status=Disposal.Status.PROPOSED).exclude(proposed_by=admin)
