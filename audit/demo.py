@@ -14,8 +14,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from audit.context import RequestContext, new_request_id, reset, set_current
-from audit.models import AuditEvent, Outcome
-from audit.services import _append, _event_values
+from audit.models import AuditEvent, FlagKind, Outcome
+from audit.services import _append, _event_values, review_flag
 
 DEMO_AGENT = "Mozilla/5.0 (demo history)"
 
@@ -57,10 +57,11 @@ def seed(*, weeks: int = 6) -> int:
                 actor_username=None,
                 occurred_at=moment,
             )
-            _append(values)
+            seq = _append(values)[0]
         finally:
             reset(token)
         written += 1
+        return seq
 
     day = start
     while day.date() < now.date():
@@ -83,8 +84,9 @@ def seed(*, weeks: int = 6) -> int:
     # Things a reviewer should see.
     casey, riley, sam = staff["casey.counselor"], staff["riley.counselor"], staff["sam.supervisor"]
     late = (now - timedelta(days=3)).replace(hour=23, minute=40)
+    late_views = []
     for client in caseloads.get(casey.pk, [])[:2]:
-        emit(late, casey, "chart.view", client=client, object_type="client", object_id=client.pk)
+        late_views.append(emit(late, casey, "chart.view", client=client, object_type="client", object_id=client.pk))
         late += timedelta(minutes=4)
     other = caseloads.get(casey.pk, [])[0]
     denied_at = (now - timedelta(days=2)).replace(hour=14, minute=12)
@@ -128,6 +130,15 @@ def seed(*, weeks: int = 6) -> int:
     for client in supervised:
         emit(burst, sam, "chart.view", client=client, object_type="client", object_id=client.pk)
         burst += timedelta(seconds=40)
+    # One flag already reviewed, so the list of reviewed flags has an entry.
+    if late_views:
+        review_flag(
+            actor=staff["avery.admin"],
+            seq=late_views[0],
+            kind=FlagKind.AFTER_HOURS,
+            comment="Casey was on call that night; she confirmed the crisis call.",
+        )
+        written += 1
     return written
 
 

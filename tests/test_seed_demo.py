@@ -40,6 +40,12 @@ class SeedDemoTest(TestCase):
 
         for person in User.objects.exclude(role="client"):
             self.assertEqual(unused_recovery_code_count(person), 10, person.username)
+
+        from audit.models import FlagReview
+
+        # One late chart opening is reviewed (listed with its comment), the other waits.
+        review = FlagReview.objects.select_related("reviewer").get()
+        self.assertEqual((review.kind, review.reviewer.username), ("after_hours", "avery.admin"))
         text = out.getvalue()
         self.assertIn("casey.counselor", text)
         self.assertIn("TOTP secret", text)
