@@ -100,9 +100,9 @@ OBJECT_WORDS = {
 
 def name_events(events) -> None:
     """Ready events for a review page: set `event.person` (a Person), `event.what` (the
-    action in words) and `event.object_words`. At most two queries for a page: the
+    action in words), `event.object_words` and `event.reason_words`. At most two queries for a page: the
     accounts (actors, and accounts acted on) and the record numbers of client accounts."""
-    from audit.words import describe
+    from audit.words import describe, reason_words
     from practice.models import User
 
     events = list(events)
@@ -117,6 +117,7 @@ def name_events(events) -> None:
     for event in events:
         event.person = _person_of(event, users.get(event.actor_id), numbers)
         event.what = describe(event.action, event.outcome)
+        event.reason_words = reason_words(event.reason)
         event.object_words = _object_words(event, users, numbers)
 
 

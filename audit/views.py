@@ -1,4 +1,5 @@
 import csv
+from itertools import islice
 
 from django.contrib import messages
 from django.http import StreamingHttpResponse
@@ -87,11 +88,20 @@ def audit_export(request):
         "user_agent",
         "request_id",
         "hash",
+        # The same event as the review pages say it.
+        "who",
+        "who_role",
+        "what",
     ]
+
+    def named(events, size=500):
+        while batch := list(islice(events, size)):
+            name_events(batch)
+            yield from batch
 
     def lines():
         yield writer.writerow(header)
-        for e in rows:
+        for e in named(rows):
             yield writer.writerow(
                 [
                     _cell(v)
@@ -110,6 +120,9 @@ def audit_export(request):
                         e.user_agent,
                         e.request_id,
                         e.hash,
+                        e.person.name,
+                        e.person.role,
+                        e.what,
                     )
                 ]
             )

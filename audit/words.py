@@ -14,6 +14,8 @@ code, and emergency reads are worded from the read they mark.
 
 from __future__ import annotations
 
+import re
+
 ACTION_WORDS: dict[str, str] = {
     # Signing in and accounts
     "auth.login": "sign in",
@@ -242,3 +244,14 @@ def zone_words() -> str:
 
     name = timezone.get_current_timezone_name()
     return name.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
+# Codes that services write into an event's free-text reason, in words for the pages.
+_REASON_CODES = {"practice_admin": "practice admin", "co_therapist": "co-therapist"}
+_REASON_PATTERN = re.compile(r"\b(" + "|".join(_REASON_CODES) + r")\b")
+
+
+def reason_words(reason: str) -> str:
+    """An event's reason as the pages show it: role codes in words ("role counselor ->
+    practice admin"). The stored reason is unchanged (the export keeps it)."""
+    return _REASON_PATTERN.sub(lambda m: _REASON_CODES[m.group(1)], reason or "")

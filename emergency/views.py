@@ -35,8 +35,21 @@ def emergency_end(request, access_id):
 
 
 def emergency_queue(request):
-    accesses = services.review_queue(actor=request.user)
-    return render(request, "emergency/queue.html", {"accesses": accesses, "form": EmergencyReviewForm()})
+    from urllib.parse import urlencode
+
+    from audit.people import staff_person
+    from audit.words import zone_words
+
+    accesses = list(services.review_queue(actor=request.user))
+    for access in accesses:
+        # Named as the audit log names people; its events are the emergency.* ones of
+        # this person on this client.
+        access.person = staff_person(access.user)
+        access.reviewer_person = staff_person(access.reviewed_by) if access.reviewed_by_id else None
+        access.log_query = urlencode({"actor": access.user_id, "client": access.client_record, "action": "emergency."})
+    return render(
+        request, "emergency/queue.html", {"accesses": accesses, "form": EmergencyReviewForm(), "zone": zone_words()}
+    )
 
 
 @require_POST

@@ -144,6 +144,18 @@ class LogWordsTest(ClientAccountMixin, RecordsTestCase):
         self.assertIn('<option value="chart.view">Open a client&#x27;s chart</option>', page)
         self.assertIn('<option value="note.">Any session note event</option>', page)
 
+    def test_the_export_keeps_the_codes_and_adds_the_words(self):
+        import csv
+        import io
+
+        records.chart_view(actor=self.alice, record_number=self.rec.record_number)
+        self.sign_in(self.avery)
+        response = self.client.get(reverse("audit_export"), {"action": "chart.view"})
+        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        self.assertEqual(table[0][-3:], ["who", "who_role", "what"])
+        self.assertEqual(table[1][4], "chart.view")
+        self.assertEqual(table[1][-3:], ["Alice Test", "Counselor", "Opened a client's chart"])
+
     def test_a_row_for_a_flag_review_links_to_the_reviewed_event(self):
         audit.record(action="audit.flag_review", actor=self.avery, object_type="audit_event", object_id=41)
         self.assertContains(self.log(action="audit.flag_review"), 'href="/audit/?event=41">Event #41</a>')
@@ -321,3 +333,28 @@ class WhoMayNotReviewTest(ClientAccountMixin, RecordsTestCase):
                 self.assertEqual(response.status_code, 302)
                 self.assertTrue(response["Location"].startswith(reverse("login")))
         self.assertFalse(AuditEvent.objects.filter(action__startswith="audit.", outcome=Outcome.ALLOWED).exists())
+
+
+class EmergencyQueueWordsTest(RecordsTestCase):
+    def test_the_queue_names_people_with_their_role_and_links_to_the_events(self):
+        from emergency import services as emergency
+
+        access = emergency.emergency_open(
+            actor=self.bob,
+            record_number=self.rec.record_number,
+            reason="risk_to_client",
+            justification="Client called in crisis; Alice is away today.",
+        )
+        records.chart_view(actor=self.bob, record_number=self.rec.record_number)
+        records.chart_view(actor=self.alice, record_number=self.rec.record_number)
+        self.sign_in(self.avery)
+        response = self.client.get(reverse("emergency_queue"))
+        text = table_text(response)
+        self.assertIn(f"{access.pk} ", text)
+        self.assertIn("Bob Test Counselor", text)
+        href = f"/audit/?actor={self.bob.pk}&amp;client={self.rec.record_number}&amp;action=emergency."
+        self.assertContains(response, f'href="{href}">Emergency events in the log</a>')
+        shown = self.client.get(html.unescape(href))
+        actions = sorted(e.action for e in shown.context["events"])
+        self.assertEqual(actions, ["emergency.chart_view", "emergency.open"])
+        self.assertIn("Opened a client's chart with emergency access", table_text(shown))

@@ -155,3 +155,13 @@ class DescribeTest(SimpleTestCase):
             words.describe("nothing.known", "allowed"),
             "Did something the review pages have no words for (nothing.known)",
         )
+
+
+class ReasonWordsTest(SimpleTestCase):
+    def test_role_codes_in_a_reason_read_as_words(self):
+        self.assertEqual(
+            words.reason_words("role counselor -> practice_admin granted=0 revoked=2"),
+            "role counselor -> practice admin granted=0 revoked=2",
+        )
+        self.assertEqual(words.reason_words("kind=co_therapist"), "kind=co-therapist")
+        self.assertEqual(words.reason_words(""), "")
