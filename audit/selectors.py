@@ -94,6 +94,8 @@ class Flag:
     note: str
     # A flag about a run of events (many charts in a short time): the first of them.
     first_seq: int | None = None
+    # An earlier event the flag is also about (the account's creation, for self-provisioning).
+    also_seq: int | None = None
 
     @property
     def label(self) -> str:
@@ -127,9 +129,9 @@ def flags(*, days: int | None = None, limit: int = 200) -> list[Flag]:
     reviewed = set(FlagReview.objects.filter(event__occurred_at__gte=since).values_list("event_id", "kind"))
     found: list[Flag] = []
 
-    def add(kind: str, event: AuditEvent, note: str, first_seq: int | None = None) -> None:
+    def add(kind: str, event: AuditEvent, note: str, first_seq: int | None = None, also_seq: int | None = None):
         if (event.seq, kind) not in reviewed:
-            found.append(Flag(kind, event, note, first_seq))
+            found.append(Flag(kind, event, note, first_seq, also_seq))
 
     # The record number only: review pages never decrypt a client's identifying data.
     recent = AuditEvent.objects.filter(occurred_at__gte=since).annotate(client_record=F("client__record_number"))
@@ -181,21 +183,21 @@ def _self_provisioning(recent: QuerySet[AuditEvent], since: datetime, add) -> No
     themselves a chart to read with every step audited and nothing standing out."""
     window = timedelta(days=SELF_PROVISIONING_DAYS)
     created = {
-        (event.actor_id, event.object_id): event.occurred_at
+        (event.actor_id, event.object_id): (event.occurred_at, event.seq)
         for event in AuditEvent.objects.filter(
             action="staff.create", outcome=Outcome.ALLOWED, actor_id__isnull=False, occurred_at__gte=since - window
-        ).only("actor_id", "object_id", "occurred_at")
+        ).only("seq", "actor_id", "object_id", "occurred_at")
     }
     assignments = recent.filter(action="assignment.assign", outcome=Outcome.ALLOWED, actor_id__isnull=False)
     for event in assignments:
         if event.object_id == str(event.actor_id):
             add(FlagKind.SELF_PROVISIONING, event, "assigned to themselves")
             continue
-        created_at = created.get((event.actor_id, event.object_id))
+        created_at, created_seq = created.get((event.actor_id, event.object_id), (None, None))
         if created_at is not None and timedelta(0) <= event.occurred_at - created_at <= window:
             local = timezone.localtime(created_at)
             made = f"{local:%b} {local.day}"
-            add(FlagKind.SELF_PROVISIONING, event, f"to an account they created on {made}")
+            add(FlagKind.SELF_PROVISIONING, event, f"to an account they created on {made}", also_seq=created_seq)
     # Setting a supervisor gives that account every chart of the supervised counselor:
     # the same self-provisioning when the admin created the supervisor's account.
     supervisions = recent.filter(action="supervision.set", outcome=Outcome.ALLOWED, actor_id__isnull=False)
@@ -203,12 +205,12 @@ def _self_provisioning(recent: QuerySet[AuditEvent], since: datetime, add) -> No
         named = SUPERVISOR_SET.search(event.reason)
         if named is None:
             continue
-        created_at = created.get((event.actor_id, named.group(1)))
+        created_at, created_seq = created.get((event.actor_id, named.group(1)), (None, None))
         if created_at is not None and timedelta(0) <= event.occurred_at - created_at <= window:
             local = timezone.localtime(created_at)
             made = f"{local:%b} {local.day}"
             note = f"supervisor user #{named.group(1)}, an account they created on {made}"
-            add(FlagKind.SELF_PROVISIONING, event, note)
+            add(FlagKind.SELF_PROVISIONING, event, note, also_seq=created_seq)
 
 
 REVIEWED_PAGE_SIZE = 50

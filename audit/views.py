@@ -1,4 +1,5 @@
 import csv
+from dataclasses import replace
 from itertools import islice
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from audit import selectors, services
 from audit.forms import EventFilterForm, FlagReviewForm
 from audit.people import name_events, staff_person
 from audit.selectors import EventFilter
-from audit.words import zone_words
+from audit.words import reason_words, zone_words
 
 
 def _filter_from(request) -> tuple[EventFilterForm, EventFilter | None]:
@@ -134,7 +135,7 @@ def audit_export(request):
 
 
 def audit_flags(request):
-    flags = services.review_flags(actor=request.user)
+    flags = [replace(flag, note=reason_words(flag.note)) for flag in services.review_flags(actor=request.user)]
     name_events([flag.event for flag in flags])
     return render(request, "audit/flags.html", {"flags": flags, "zone": zone_words()})
 

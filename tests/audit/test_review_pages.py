@@ -236,6 +236,33 @@ class FlagLinksTest(RecordsTestCase):
         shown = self.follow(href)
         self.assertEqual(sorted(rows(shown)), seqs)
 
+    def test_self_provisioning_links_to_the_assignment_and_to_the_account_s_creation(self):
+        from practice import services as staff
+
+        dana = staff.staff_create(
+            actor=self.avery,
+            username="dana",
+            first_name="Dana",
+            last_name="Reyes",
+            email="dana@example.invalid",
+            role="practice_admin",
+        )
+        staff.staff_change_role(actor=self.root, user=dana, role="counselor")
+        dana.refresh_from_db()
+        records.assign(actor=self.avery, client=self.rec, counselor=dana, kind="co_therapist")
+        created = AuditEvent.objects.get(action="staff.create", object_id=str(dana.pk)).seq
+        assigned = AuditEvent.objects.get(action="assignment.assign", object_id=str(dana.pk)).seq
+        response = self.flags_page()
+        self.assertContains(
+            response, f'href="/audit/?event={assigned}">Event #{assigned}</a> · <a href="/audit/?event={created}">'
+        )
+        text = table_text(response)
+        self.assertIn("Assigned a counselor to a client", text)
+        self.assertIn("Account of Dana Reyes (counselor)", text)
+        # The role change's reason reads in words, its stored text unchanged.
+        self.assertIn("practice admin", text)
+        self.assertNotIn("practice_admin", text)
+
     def test_flags_name_people_and_actions_in_words(self):
         with time_machine.travel(NOON, tick=False), self.assertRaises(records.NotFound):
             records.chart_view(actor=self.bob, record_number=self.rec.record_number)
