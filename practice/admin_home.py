@@ -68,6 +68,7 @@ def _emergency() -> WorkItem:
         reverse("emergency_queue"),
         "Review emergency accesses",
         "No emergency access waits for review.",
+        detail="Waiting for an admin to acknowledge or escalate, with a comment.",
     )
 
 

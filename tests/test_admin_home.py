@@ -78,6 +78,7 @@ class AdminHomeTest(RecordsTestCase):
             '<span class="count count-open">1</span> <a href="/audit/emergency/">Emergency accesses to review</a>',
             item(response, "emergency"),
         )
+        self.assertIn("Waiting for an admin to acknowledge or escalate", item(response, "emergency"))
         disposals = item(response, "disposals")
         self.assertIn('<span class="count count-open">2</span> <a href="/practice/retention/">', disposals)
         self.assertIn("1 past retention, not yet proposed", disposals)
