@@ -219,7 +219,7 @@ REVIEWED_PAGE_SIZE = 50
 def reviewed_flags_page(*, before: int | None = None, size: int = REVIEWED_PAGE_SIZE):
     """Reviewed flags, newest review first, with their events and reviewers in the same
     query; keyset on the review's id. Returns (reviews, next_before or None)."""
-    qs = FlagReview.objects.select_related("event", "reviewer").annotate(
+    qs = FlagReview.objects.select_related("event", "reviewer", "comment_text").annotate(
         client_record=F("event__client__record_number")
     )
     if before:

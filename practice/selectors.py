@@ -31,6 +31,6 @@ def staff_without_two_factor() -> QuerySet[User]:
     next sign-in, and until then they have not signed in (or their two-factor was reset)."""
     return (
         User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
+        .exclude(pk__in=AuthenticatorDevice.objects.filter(confirmed=True).values("user_id"))
         .order_by("last_name", "first_name", "username")
     )
