@@ -5,6 +5,7 @@ questionnaires and plans are then moved back, as if they had been written then."
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -14,7 +15,7 @@ from clinical.models import Diagnosis, Measure, TreatmentPlan
 from practice.models import User
 from records.models import Assignment, Client
 
-BASE_URL = "http://127.0.0.1:8000"
+BASE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"  # where make run serves
 
 # (code, type) per client, in the order of records.demo.DEMO_CLIENTS.
 DIAGNOSES = [

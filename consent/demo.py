@@ -3,6 +3,7 @@ disclosures, and a demo client account with one form waiting for signature."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 from django.test.utils import override_settings
@@ -15,7 +16,7 @@ from practice.demo import DEMO_PASSWORD
 from practice.models import User
 from records.models import Client
 
-BASE_URL = "http://127.0.0.1:8000"
+BASE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"  # where make run serves
 DEMO_CLIENT_USERNAME = "alex@example.invalid"
 
 

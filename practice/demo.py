@@ -22,4 +22,7 @@ DEMO_STAFF = [
 def require_debug(command: str) -> None:
     """Demo shortcuts (known passwords, printed TOTP secrets) exist only in development."""
     if not settings.DEBUG:
-        raise CommandError(f"{command} runs only with DJANGO_DEBUG=1: it creates known passwords and 2FA secrets.")
+        raise CommandError(
+            f"{command} runs only with DJANGO_DEBUG=1: the demo's known passwords and 2FA secrets exist "
+            "only in development."
+        )
