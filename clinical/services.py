@@ -412,10 +412,10 @@ def measure_compose(*, actor: User, record_number: str) -> Client:
     return client
 
 
-def _complete(measure: Measure, *, actor: User, answers: list[int], via: str, base_url: str) -> str:
-    """Score and store the answers; alert the care team if PHQ-9 item 9 is above 0.
-    In the caller's transaction, the measure row locked. Returns the event's reason,
-    which says nothing of the answers."""
+def _complete(measure: Measure, *, actor: User, answers: list[int], via: str, base_url: str) -> Measure:
+    """Score and store the answers; alert the care team if PHQ-9 item 9 is above 0;
+    write the measure.complete event, whose reason says nothing of the answers. In the
+    caller's audit.writing() block, the measure row locked."""
     instrument = INSTRUMENTS[measure.instrument]
     score = instrument.score(answers)
     measure.answers = json.dumps(answers)
@@ -446,7 +446,15 @@ def _complete(measure: Measure, *, actor: User, answers: list[int], via: str, ba
     # Practice admins read the audit log and never clinical content; that a client's
     # answers raised a self-harm alert is clinical (the alert rows and the answers stay
     # with the care team).
-    return reason
+    audit.record(
+        action="measure.complete",
+        actor=actor,
+        client=measure.client,
+        object_type="measure",
+        object_id=measure.pk,
+        reason=reason,
+    )
+    return measure
 
 
 def _care_team(client: Client) -> list[User]:
@@ -490,16 +498,7 @@ def measure_enter(
             measure = Measure(client=client, instrument=instrument, assigned_by=actor, assigned_at=timezone.now())
         if measure is not None:
             measure.client = client
-            reason = _complete(measure, actor=actor, answers=answers, via=Measure.Via.SESSION, base_url=base_url)
-            audit.record(
-                action="measure.complete",
-                actor=actor,
-                client=client,
-                object_type="measure",
-                object_id=measure.pk,
-                reason=reason,
-            )
-            return measure
+            return _complete(measure, actor=actor, answers=answers, via=Measure.Via.SESSION, base_url=base_url)
     audit.record(
         action="measure.complete",
         actor=actor,
@@ -660,16 +659,7 @@ def my_measure_complete(*, actor: User, measure_id: int, instrument: str, answer
             .first()
         )
         if measure is not None:
-            reason = _complete(measure, actor=actor, answers=answers, via=Measure.Via.PORTAL, base_url=base_url)
-            audit.record(
-                action="measure.complete",
-                actor=actor,
-                client=client,
-                object_type="measure",
-                object_id=measure.pk,
-                reason=reason,
-            )
-            return measure
+            return _complete(measure, actor=actor, answers=answers, via=Measure.Via.PORTAL, base_url=base_url)
     audit.record(
         action="measure.complete",
         actor=actor,
